@@ -1,0 +1,23 @@
+/** Jest 30 + ts-jest. Unit specs live next to the code (libs/**) ; e2e specs over real HTTP live in test/. */
+const moduleNameMapper = {
+  '^nestjs-viber$': '<rootDir>/libs/viber/src',
+  '^nestjs-viber/testing$': '<rootDir>/libs/viber-testing/src',
+};
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  transform,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

@@ -1,0 +1,2 @@
+export * from './viber-client.options';
+export * from './viber-client';

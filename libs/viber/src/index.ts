@@ -1,0 +1,5 @@
+export * from './types';
+export * from './errors';
+export * from './json';
+export * from './validation';
+export * from './client';

@@ -1,0 +1,191 @@
+/**
+ * Keyboards and rich media (SPEC §7), in Viber's own PascalCase key spelling.
+ * Every string-valued option is a union of the documented values.
+ */
+
+/** A colour in hex form, `#RRGGBB` (Viber also accepts `#RGB`). */
+export type ViberColor = string;
+
+/** What a button does when tapped (SPEC §7.3). `buy` is listed by the 2023 docs only. */
+export type ViberActionType =
+  'reply' | 'open-url' | 'location-picker' | 'share-phone' | 'none' | 'buy';
+/** Which browser `open-url` uses. */
+export type ViberOpenURLType = 'internal' | 'external';
+/** How `open-url` presents the target. */
+export type ViberOpenURLMediaType = 'not-media' | 'video' | 'gif' | 'picture';
+/** Background media kind of a button. */
+export type ViberBgMediaType = 'picture' | 'gif';
+/** Scaling of background media and images (API 6). */
+export type ViberScaleType = 'crop' | 'fill' | 'fit';
+/** Vertical text alignment inside a button. */
+export type ViberTextVAlign = 'top' | 'middle' | 'bottom';
+/** Horizontal text alignment inside a button. */
+export type ViberTextHAlign = 'left' | 'center' | 'right';
+/** Text size inside a button. */
+export type ViberTextSize = 'small' | 'regular' | 'large';
+/** Visibility of the text input field while a keyboard is shown (API 4). */
+export type ViberInputFieldState = 'regular' | 'minimized' | 'hidden';
+
+/** Options of the in-app browser opened by an `open-url` button (API 3). */
+export interface ViberInternalBrowser {
+  /** Navigation-bar action. `send-to-bot` needs API 6. */
+  ActionButton?: 'forward' | 'send' | 'open-externally' | 'send-to-bot' | 'none';
+  /** URL used by send/forward instead of the current one. */
+  ActionPredefinedURL?: string;
+  /** Title source. */
+  TitleType?: 'domain' | 'default';
+  /** Custom title, at most 15 characters. */
+  CustomTitle?: string;
+  /** Browser mode. */
+  Mode?: 'fullscreen' | 'fullscreen-portrait' | 'fullscreen-landscape' | 'partial-size';
+  /** Footer visibility. */
+  FooterType?: 'default' | 'hidden';
+  /** Data re-sent to the bot by `send-to-bot` (API 6). */
+  ActionReplyData?: string;
+}
+
+/** A map shown inside a button (API 6). */
+export interface ViberButtonMap {
+  /** Latitude, as a string such as `"12.12345"`. */
+  Latitude: string | number;
+  /** Longitude, as a string such as `"12.12345"`. */
+  Longitude: string | number;
+}
+
+/** A frame drawn over a button (API 6). */
+export interface ViberButtonFrame {
+  /** 0–10, default 1. */
+  BorderWidth?: number;
+  /** Hex colour, default `#000000`. */
+  BorderColor?: ViberColor;
+  /** 0–10, default 0. */
+  CornerRadius?: number;
+}
+
+/** Media-player metadata for `open-url` video/audio buttons (API 6). */
+export interface ViberMediaPlayer {
+  /** Player title. */
+  Title?: string;
+  /** Player subtitle. */
+  Subtitle?: string;
+  /** Thumbnail URL. */
+  ThumbnailURL?: string;
+  /** Loop playback, default false. */
+  Loop?: boolean;
+}
+
+/** A keyboard or rich-media button (SPEC §7.3). */
+export interface ViberButton {
+  /** Width in columns, 1–6 (default 6). */
+  Columns?: number;
+  /** Height in rows: 1–2 on keyboards, 1–7 in rich media (default 1). */
+  Rows?: number;
+  /** Background colour. */
+  BgColor?: ViberColor;
+  /** Hide the user's action from the conversation. */
+  Silent?: boolean;
+  /** Kind of `BgMedia`. */
+  BgMediaType?: ViberBgMediaType;
+  /** Background picture or gif URL. */
+  BgMedia?: string;
+  /** Background scaling (API 6). */
+  BgMediaScaleType?: ViberScaleType;
+  /** Image scaling (API 6). */
+  ImageScaleType?: ViberScaleType;
+  /** Loop an animated gif background (default true). */
+  BgLoop?: boolean;
+  /** Action on tap (default `reply`). */
+  ActionType?: ViberActionType;
+  /** Text sent back for `reply`, the URL for `open-url`. Required. */
+  ActionBody: string;
+  /** Image URL drawn over the background. */
+  Image?: string;
+  /** Button text (HTML subset), at most 250 characters. */
+  Text?: string;
+  /** Vertical alignment of the text. */
+  TextVAlign?: ViberTextVAlign;
+  /** Horizontal alignment of the text. */
+  TextHAlign?: ViberTextHAlign;
+  /** `[top, left, bottom, right]`, each 0–12 (API 4). */
+  TextPaddings?: [number, number, number, number];
+  /** Text opacity 0–100. */
+  TextOpacity?: number;
+  /** Text size. */
+  TextSize?: ViberTextSize;
+  /** Browser used by `open-url`. */
+  OpenURLType?: ViberOpenURLType;
+  /** Presentation used by `open-url`. */
+  OpenURLMediaType?: ViberOpenURLMediaType;
+  /** Gradient colour under the text (only with TextVAlign top/bottom). */
+  TextBgGradientColor?: ViberColor;
+  /** Shrink text to fit (API 6). */
+  TextShouldFit?: boolean;
+  /** In-app browser options (API 3). */
+  InternalBrowser?: ViberInternalBrowser;
+  /** A map (API 6). */
+  Map?: ViberButtonMap;
+  /** A frame (API 6). */
+  Frame?: ViberButtonFrame;
+  /** Media-player metadata (API 6). */
+  MediaPlayer?: ViberMediaPlayer;
+}
+
+/** Content saved through the favourites bot (API 6). */
+export interface ViberFavoritesMetadata {
+  /** Kind of content. */
+  type: 'gif' | 'link' | 'video';
+  /** Content URL. */
+  url: string;
+  /** Title. */
+  title?: string;
+  /** Thumbnail URL. */
+  thumbnail?: string;
+  /** Domain shown. */
+  domain?: string;
+  /** Width in pixels. */
+  width?: number;
+  /** Height in pixels. */
+  height?: number;
+  /** Fallback URL. */
+  alternativeUrl?: string;
+  /** Fallback text. */
+  alternativeText?: string;
+}
+
+/** A custom keyboard (SPEC §7.2). */
+export interface ViberKeyboard {
+  /** Always `"keyboard"`. */
+  Type: 'keyboard';
+  /** Buttons in display order. */
+  Buttons: ViberButton[];
+  /** Background colour. */
+  BgColor?: ViberColor;
+  /** Always use the native keyboard height. */
+  DefaultHeight?: boolean;
+  /** 40–70, % of the free screen height (API 3). */
+  CustomDefaultHeight?: number;
+  /** 20–100 (API 3). */
+  HeightScale?: number;
+  /** 1–6 (API 4). */
+  ButtonsGroupColumns?: number;
+  /** 1–7 (API 4). */
+  ButtonsGroupRows?: number;
+  /** Text input visibility (API 4). */
+  InputFieldState?: ViberInputFieldState;
+  /** Favourites metadata (API 6). */
+  FavoritesMetadata?: ViberFavoritesMetadata;
+}
+
+/** A rich-media carousel (SPEC §7.4). */
+export interface ViberRichMedia {
+  /** Always `"rich_media"`. */
+  Type: 'rich_media';
+  /** Card width in columns, 1–6 (default 6). */
+  ButtonsGroupColumns?: number;
+  /** Card height in rows, 1–7 (default 7). */
+  ButtonsGroupRows?: number;
+  /** Background colour. */
+  BgColor?: ViberColor;
+  /** The buttons, laid out into 1–6 cards. */
+  Buttons: ViberButton[];
+}

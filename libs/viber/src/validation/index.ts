@@ -1,0 +1,4 @@
+export * from './viber-limits';
+export * from './validation-context';
+export * from './message.validator';
+export * from './keyboard.validator';
