@@ -1,0 +1,232 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ViberClient } from '../client/viber-client';
+import { ViberContext } from '../context/viber-context';
+import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import type { ResolvedViberOptions } from '../module/resolve-viber-options';
+import { isGuardDenial } from '../routing/guard-denial';
+import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
+import type { ViberCallback } from '../types/callback.types';
+import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
+import { parseViberCallback } from '../webhook/viber-callback.parser';
+
+/** What the webhook answers Viber. */
+export interface ViberWebhookAnswer {
+  /** HTTP status. */
+  readonly status: number;
+  /** JSON body: the welcome message of a `conversation_started`, else none. */
+  readonly body?: ViberOutgoingMessage;
+}
+
+const OK: ViberWebhookAnswer = Object.freeze({ status: 200 });
+
+/** Outcome of running the handlers of one callback. */
+interface RunOutcome {
+  failed: boolean;
+}
+
+/** Users whose events carry a user to reply to. */
+const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 'client_status']);
+
+/**
+ * One bot at run time: its options, client and route table, and the handling of each callback
+ * (dedupe, dispatch through the handlers, replies, the welcome message, the answer deadline).
+ */
+export class ViberBot implements OnApplicationShutdown {
+  /** The bot's handlers, filled once at startup by the explorer. */
+  readonly routes = new ViberRouteTable();
+  private readonly logger: Logger;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    /** The bot's resolved options. */
+    readonly options: ResolvedViberOptions,
+    /** The bot's client. */
+    readonly client: ViberClient,
+    private readonly dedupe: ViberDedupeStore,
+  ) {
+    this.logger = new Logger(`Viber:${options.name}`);
+  }
+
+  /** The bot's name. */
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Number of callbacks whose handlers are still running. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Handles a callback body whose signature was checked: parse, validate, dedupe, dispatch.
+   * Throws `ViberCallbackParseError` (answered 400) for bodies that are not a valid callback.
+   */
+  async receive(rawBody: Buffer): Promise<ViberWebhookAnswer> {
+    const parsed = parseViberCallback(rawBody);
+    if (!parsed.known) {
+      this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
+      return OK;
+    }
+    return this.dispatch(parsed.callback);
+  }
+
+  /**
+   * Runs the handlers of a validated callback and returns the answer for Viber. Handlers get up
+   * to `handling.deadlineMs`; slower ones go on in the background after the answer.
+   */
+  async dispatch(callback: ViberCallback): Promise<ViberWebhookAnswer> {
+    const { handling } = this.options;
+    const dedupeKey = handling.dedupeEvents.has(callback.event)
+      ? `${this.options.name}:${callback.event}:${callback.message_token}`
+      : undefined;
+    if (dedupeKey !== undefined && !(await this.dedupe.claim(dedupeKey, handling.dedupeTtlMs))) {
+      this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
+      return OK;
+    }
+
+    let welcome: ViberOutgoingMessage | undefined;
+    let answered = false;
+    const sink =
+      callback.event === 'conversation_started'
+        ? (reply: ViberReply): boolean => {
+            if (answered || welcome !== undefined) return false;
+            welcome = this.toWelcome(reply);
+            return welcome !== undefined;
+          }
+        : undefined;
+    const ctx = new ViberContext(callback, this.client, this.options.name, sink);
+    const run = this.run(ctx);
+    const tracked = run.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(resolve, handling.deadlineMs, 'deadline');
+    });
+    const outcome = await Promise.race([run, deadline]);
+    clearTimeout(timer);
+    answered = true;
+    if (outcome === 'deadline') {
+      this.logger.warn(
+        `Handlers of ${callback.event} ${callback.message_token} still running after ${handling.deadlineMs} ms: answered, they go on in the background`,
+      );
+      return welcome ? { status: 200, body: welcome } : OK;
+    }
+    if (outcome.failed && handling.errorStatus !== 200) {
+      if (dedupeKey !== undefined) await this.dedupe.release(dedupeKey);
+      return { status: handling.errorStatus };
+    }
+    return welcome ? { status: 200, body: welcome } : OK;
+  }
+
+  /** Waits (bounded) for running handlers when the app shuts down. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain(this.options.handling.deadlineMs * 2);
+  }
+
+  /** Resolves when every running handler finished, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Runs every matching handler in order; never rejects. */
+  private async run(ctx: ViberContext): Promise<RunOutcome> {
+    const callback = ctx.callback;
+    const outcome: RunOutcome = { failed: false };
+    let ran = 0;
+    for (const route of this.routes.get(callback.event)) {
+      const match = route.matcher ? route.matcher(callback) : undefined;
+      if (match === null) continue;
+      ran++;
+      await this.invoke(route, ctx, match, outcome);
+    }
+    if (ran === 0 && callback.event === 'message') {
+      for (const route of this.routes.get('unhandled'))
+        await this.invoke(route, ctx, undefined, outcome);
+    }
+    return outcome;
+  }
+
+  private async invoke(
+    route: ViberRoute,
+    ctx: ViberContext,
+    match: { match: RegExpExecArray | null; params: Readonly<Record<string, string>> } | undefined,
+    outcome: RunOutcome,
+  ): Promise<void> {
+    // Each handler sees the shared context with its own match and params.
+    const view: ViberContext =
+      match && (match.match || Object.keys(match.params).length > 0)
+        ? Object.create(ctx, { match: { value: match.match }, params: { value: match.params } })
+        : ctx;
+    let result: unknown;
+    try {
+      result = await route.invoke(view);
+    } catch (error) {
+      if (isGuardDenial(error)) {
+        this.logger.debug(
+          `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token}`,
+        );
+        return;
+      }
+      outcome.failed = true;
+      this.logger.error(
+        `${route.name} failed on ${ctx.event} ${ctx.callback.message_token}: ${error instanceof Error ? error.message : String(error)}`,
+        error instanceof Error ? error.stack : undefined,
+      );
+      return;
+    }
+    if (result === undefined || result === null) return;
+    await this.replyWith(route, ctx, result as ViberReply, outcome);
+  }
+
+  private async replyWith(
+    route: ViberRoute,
+    ctx: ViberContext,
+    reply: ViberReply,
+    outcome: RunOutcome,
+  ): Promise<void> {
+    if (!REPLYABLE_EVENTS.has(ctx.event) && ctx.event !== 'conversation_started') {
+      this.logger.warn(
+        `${route.name} returned a value for ${ctx.event}, which cannot be replied to: ignored`,
+      );
+      return;
+    }
+    try {
+      await ctx.reply(reply);
+    } catch (error) {
+      outcome.failed = true;
+      this.logger.error(
+        `Reply of ${route.name} to ${ctx.event} ${ctx.callback.message_token} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Turns a handler's return value into the welcome message (first message only). */
+  private toWelcome(reply: ViberReply): ViberOutgoingMessage | undefined {
+    const first = Array.isArray(reply)
+      ? (reply as ReadonlyArray<ViberOutgoingMessage | string>)[0]
+      : reply;
+    if (Array.isArray(reply) && reply.length > 1) {
+      this.logger.warn(
+        'A conversation_started handler returned several messages: only the first is the welcome message',
+      );
+    }
+    if (first === undefined) return undefined;
+    try {
+      return this.client.prepareWelcomeMessage(first as ViberOutgoingMessage | string);
+    } catch (error) {
+      this.logger.error(
+        `Invalid welcome message: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    }
+  }
+}

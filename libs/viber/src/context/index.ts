@@ -1,0 +1,2 @@
+export * from './viber-context';
+export * from './is-viber-context';

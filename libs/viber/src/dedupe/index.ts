@@ -1,0 +1,2 @@
+export * from './viber-dedupe.store';
+export * from './in-memory-dedupe.store';

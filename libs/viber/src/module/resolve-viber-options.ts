@@ -1,0 +1,206 @@
+import type { Type } from '@nestjs/common';
+import { VIBER_DEFAULT_API_URL, VIBER_DEFAULT_TIMEOUT_MS } from '../client/viber-client.options';
+import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import type { ViberWebhookEventType } from '../types/api.types';
+import type { ViberSender } from '../types/message.types';
+import type { ViberModuleOptions } from './viber-module.options';
+
+/** Default webhook route. */
+export const VIBER_DEFAULT_WEBHOOK_PATH = '/viber/webhook';
+/** Default largest callback body: 1 MB. */
+export const VIBER_DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Default time handlers get before the callback is answered. */
+export const VIBER_DEFAULT_DEADLINE_MS = 4000;
+/** Default events deduplicated by message_token. */
+export const VIBER_DEFAULT_DEDUPE_EVENTS = [
+  'message',
+  'subscribed',
+  'unsubscribed',
+  'client_status',
+];
+
+/** A bot's options with every default applied, checked at startup. */
+export interface ResolvedViberOptions {
+  readonly name: string;
+  readonly token: string;
+  readonly sender?: ViberSender;
+  readonly apiUrl: string;
+  readonly timeout: number;
+  readonly include?: Type<unknown>[];
+  readonly validateMessages: boolean;
+  readonly webhook: {
+    readonly path: string;
+    readonly url?: string;
+    readonly eventTypes?: ViberWebhookEventType[];
+    readonly sendName?: boolean;
+    readonly sendPhoto?: boolean;
+    readonly autoSet: boolean;
+    readonly onSetWebhookError: 'log' | 'throw';
+    readonly maxBodyBytes: number;
+  };
+  readonly handling: {
+    readonly deadlineMs: number;
+    readonly errorStatus: number;
+    readonly dedupeEvents: ReadonlySet<string>;
+    readonly dedupeTtlMs: number;
+    readonly dedupeStore?: ViberDedupeStore;
+  };
+}
+
+/** The options of a bot are wrong; the message names the option and what it must be. */
+export class ViberOptionsError extends Error {
+  constructor(botName: string, option: string, problem: string) {
+    super(`ViberModule (bot "${botName}"): option "${option}" ${problem}`);
+    this.name = 'ViberOptionsError';
+  }
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set([
+  'delivered',
+  'seen',
+  'failed',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+]);
+
+function positiveInteger(name: string, option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ViberOptionsError(name, option, `must be a positive integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** Normalizes a route: leading slash, no trailing slash. */
+export function normalizeWebhookPath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.startsWith('/') ? trimmed || '/' : `/${trimmed}`;
+}
+
+/**
+ * Applies defaults and checks a bot's options. Throws {@link ViberOptionsError} naming the
+ * option (`token`, `webhook.path`, …), which stops the app at startup.
+ */
+export function resolveViberOptions(
+  options: ViberModuleOptions | undefined,
+  name: string,
+): ResolvedViberOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ViberOptionsError(name, 'options', 'must be an object with at least a token');
+  }
+  const { token } = options;
+  if (typeof token !== 'string' || token.trim().length === 0) {
+    throw new ViberOptionsError(
+      name,
+      'token',
+      'is required: the bot auth token from the Viber admin panel',
+    );
+  }
+  const webhook = options.webhook ?? {};
+  const rawPath = webhook.path ?? VIBER_DEFAULT_WEBHOOK_PATH;
+  if (
+    typeof rawPath !== 'string' ||
+    !/^\/?[A-Za-z0-9\-._~/]*$/.test(rawPath) ||
+    rawPath.includes('//')
+  ) {
+    throw new ViberOptionsError(
+      name,
+      'webhook.path',
+      `must be a route such as "/viber/webhook" (letters, digits, - . _ ~ and /; no query, no parameters); got ${JSON.stringify(rawPath)}`,
+    );
+  }
+  if (webhook.url !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhook.url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new ViberOptionsError(
+        name,
+        'webhook.url',
+        `must be an absolute https URL; got ${JSON.stringify(webhook.url)}`,
+      );
+    }
+  }
+  for (const eventType of webhook.eventTypes ?? []) {
+    if (!EVENT_TYPES.has(eventType)) {
+      throw new ViberOptionsError(
+        name,
+        'webhook.eventTypes',
+        `has an unknown event "${String(eventType)}"; allowed: ${[...EVENT_TYPES].join(', ')}`,
+      );
+    }
+  }
+  if (options.sender !== undefined) {
+    if (
+      typeof options.sender?.name !== 'string' ||
+      options.sender.name.length === 0 ||
+      options.sender.name.length > 28
+    ) {
+      throw new ViberOptionsError(name, 'sender.name', 'must be 1..28 characters');
+    }
+  }
+  const apiUrl = options.apiUrl ?? VIBER_DEFAULT_API_URL;
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new ViberOptionsError(
+      name,
+      'apiUrl',
+      `must be an absolute URL; got ${JSON.stringify(apiUrl)}`,
+    );
+  }
+  const handling = options.handling ?? {};
+  const errorStatus = handling.errorStatus ?? 200;
+  if (!Number.isInteger(errorStatus) || errorStatus < 200 || errorStatus > 599) {
+    throw new ViberOptionsError(
+      name,
+      'handling.errorStatus',
+      'must be an HTTP status code 200..599',
+    );
+  }
+  return {
+    name,
+    token,
+    sender: options.sender,
+    apiUrl,
+    timeout: positiveInteger(name, 'timeout', options.timeout, VIBER_DEFAULT_TIMEOUT_MS),
+    include: options.include,
+    validateMessages: options.validateMessages ?? true,
+    webhook: {
+      path: normalizeWebhookPath(rawPath),
+      url: webhook.url,
+      eventTypes: webhook.eventTypes,
+      sendName: webhook.sendName,
+      sendPhoto: webhook.sendPhoto,
+      autoSet: webhook.autoSet ?? true,
+      onSetWebhookError: webhook.onSetWebhookError ?? 'log',
+      maxBodyBytes: positiveInteger(
+        name,
+        'webhook.maxBodyBytes',
+        webhook.maxBodyBytes,
+        VIBER_DEFAULT_MAX_BODY_BYTES,
+      ),
+    },
+    handling: {
+      deadlineMs: positiveInteger(
+        name,
+        'handling.deadlineMs',
+        handling.deadlineMs,
+        VIBER_DEFAULT_DEADLINE_MS,
+      ),
+      errorStatus,
+      dedupeEvents: new Set(handling.dedupeEvents ?? VIBER_DEFAULT_DEDUPE_EVENTS),
+      dedupeTtlMs: positiveInteger(
+        name,
+        'handling.dedupeTtlMs',
+        handling.dedupeTtlMs,
+        60 * 60 * 1000,
+      ),
+      dedupeStore: handling.dedupeStore,
+    },
+  };
+}

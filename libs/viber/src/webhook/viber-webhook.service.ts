@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { ViberBot } from '../bot/viber-bot';
+import { ViberApiError } from '../errors/viber-api.error';
+import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
+import type { ViberSetWebhookResponse } from '../types/api.types';
+
+/**
+ * Registers a bot's webhook with Viber. With `webhook.url` set (and `autoSet` not false) it
+ * calls `set_webhook` once the HTTP server listens, since Viber calls the webhook back during
+ * that request. Also callable on demand (`register()`), e.g. from a deploy script.
+ */
+@Injectable()
+export class ViberWebhookService implements OnApplicationBootstrap {
+  private readonly logger: Logger;
+  private onListening?: () => void;
+  private server?: Server;
+
+  constructor(
+    @Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.logger = new Logger(`ViberWebhook:${bot.name}`);
+  }
+
+  /** Schedules `set_webhook` for when the server listens (when configured). */
+  onApplicationBootstrap(): void {
+    const { webhook } = this.bot.options;
+    if (!webhook.url || !webhook.autoSet) return;
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server || typeof server.once !== 'function') {
+      this.logger.warn(
+        'No HTTP server: set_webhook was not called (call ViberWebhookService.register())',
+      );
+      return;
+    }
+    const run = (): void => {
+      void this.registerAtStartup();
+    };
+    if (server.listening) {
+      run();
+      return;
+    }
+    this.server = server;
+    this.onListening = run;
+    server.once('listening', run);
+  }
+
+  /** Stops waiting for the server (app closed before it listened). */
+  onApplicationShutdown(): void {
+    if (this.server && this.onListening) this.server.off('listening', this.onListening);
+  }
+
+  /** Calls `set_webhook` with the configured URL and events. */
+  async register(
+    url: string | undefined = this.bot.options.webhook.url,
+  ): Promise<ViberSetWebhookResponse> {
+    if (!url)
+      throw new Error(`nestjs-viber: bot "${this.bot.name}" has no webhook.url to register`);
+    const { eventTypes, sendName, sendPhoto } = this.bot.options.webhook;
+    return this.bot.client.setWebhook(url, { eventTypes, sendName, sendPhoto });
+  }
+
+  /** Removes the webhook (`set_webhook` with an empty URL). */
+  async remove(): Promise<ViberSetWebhookResponse> {
+    return this.bot.client.removeWebhook();
+  }
+
+  private async registerAtStartup(): Promise<void> {
+    try {
+      const answer = await this.register();
+      this.logger.log(
+        `Webhook registered (events: ${(answer.event_types ?? []).join(', ') || 'all'})`,
+      );
+    } catch (error) {
+      const detail =
+        error instanceof ViberApiError
+          ? `Viber status ${error.status} (${error.statusName})${error.statusMessage ? `: ${error.statusMessage}` : ''}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      this.logger.error(`set_webhook failed: ${detail}`);
+      if (this.bot.options.webhook.onSetWebhookError === 'throw') throw error;
+    }
+  }
+}
