@@ -189,3 +189,160 @@ export interface ViberRichMedia {
   /** The buttons, laid out into 1–6 cards. */
   Buttons: ViberButton[];
 }
+
+/** In-app browser navigation-bar action (`InternalBrowser.ActionButton`). */
+export type ViberInternalBrowserActionButton = NonNullable<ViberInternalBrowser['ActionButton']>;
+/** In-app browser title source (`InternalBrowser.TitleType`). */
+export type ViberInternalBrowserTitleType = NonNullable<ViberInternalBrowser['TitleType']>;
+/** In-app browser mode (`InternalBrowser.Mode`). */
+export type ViberInternalBrowserMode = NonNullable<ViberInternalBrowser['Mode']>;
+/** In-app browser footer visibility (`InternalBrowser.FooterType`). */
+export type ViberInternalBrowserFooterType = NonNullable<ViberInternalBrowser['FooterType']>;
+/** Kind of content saved through the favourites bot (`FavoritesMetadata.type`). */
+export type ViberFavoritesMetadataType = ViberFavoritesMetadata['type'];
+
+/** Named values of {@link ViberActionType}, e.g. `ViberActionTypes.OpenUrl` → `'open-url'`. */
+export const ViberActionTypes = {
+  /** Send `ActionBody` back to the bot as a text message (the default). */
+  Reply: 'reply',
+  /** Open the URL in `ActionBody` (and send it back as a reply). */
+  OpenUrl: 'open-url',
+  /** Let the user pick a location (not on desktop; needs a non-empty `ActionBody`). */
+  LocationPicker: 'location-picker',
+  /** Let the user share their phone number (not on desktop; needs a non-empty `ActionBody`). */
+  SharePhone: 'share-phone',
+  /** Do nothing. */
+  None: 'none',
+  /** Payment button (listed by the 2023 docs only). */
+  Buy: 'buy',
+} as const satisfies Record<string, ViberActionType>;
+
+/** Named values of {@link ViberOpenURLType}. */
+export const ViberOpenURLTypes = {
+  /** Viber's in-app browser (the default). */
+  Internal: 'internal',
+  /** The device's browser. */
+  External: 'external',
+} as const satisfies Record<string, ViberOpenURLType>;
+
+/** Named values of {@link ViberOpenURLMediaType}. */
+export const ViberOpenURLMediaTypes = {
+  /** Open in a browser (the default). */
+  NotMedia: 'not-media',
+  /** Open in the media player. */
+  Video: 'video',
+  /** Show a full-screen gif. */
+  Gif: 'gif',
+  /** Show a full-screen picture. */
+  Picture: 'picture',
+} as const satisfies Record<string, ViberOpenURLMediaType>;
+
+/** Named values of {@link ViberBgMediaType}. */
+export const ViberBgMediaTypes = {
+  /** JPEG/PNG picture (the default). */
+  Picture: 'picture',
+  /** Animated gif. */
+  Gif: 'gif',
+} as const satisfies Record<string, ViberBgMediaType>;
+
+/** Named values of {@link ViberScaleType} (API 6). */
+export const ViberScaleTypes = {
+  /** Fill keeping the aspect ratio (may clip). */
+  Crop: 'crop',
+  /** Stretch to fill. */
+  Fill: 'fill',
+  /** Fit one axis, keeping the aspect ratio. */
+  Fit: 'fit',
+} as const satisfies Record<string, ViberScaleType>;
+
+/** Named values of {@link ViberTextVAlign}. */
+export const ViberTextVAligns = {
+  /** Top. */
+  Top: 'top',
+  /** Middle (the default). */
+  Middle: 'middle',
+  /** Bottom. */
+  Bottom: 'bottom',
+} as const satisfies Record<string, ViberTextVAlign>;
+
+/** Named values of {@link ViberTextHAlign}. */
+export const ViberTextHAligns = {
+  /** Left. */
+  Left: 'left',
+  /** Center (the default). */
+  Center: 'center',
+  /** Right. */
+  Right: 'right',
+} as const satisfies Record<string, ViberTextHAlign>;
+
+/** Named values of {@link ViberTextSize}. */
+export const ViberTextSizes = {
+  /** Small. */
+  Small: 'small',
+  /** Regular (the default). */
+  Regular: 'regular',
+  /** Large. */
+  Large: 'large',
+} as const satisfies Record<string, ViberTextSize>;
+
+/** Named values of {@link ViberInputFieldState} (API 4). */
+export const ViberInputFieldStates = {
+  /** Normal text input (the default). */
+  Regular: 'regular',
+  /** Collapsed text input. */
+  Minimized: 'minimized',
+  /** No text input. */
+  Hidden: 'hidden',
+} as const satisfies Record<string, ViberInputFieldState>;
+
+/** Named values of {@link ViberInternalBrowserActionButton}. */
+export const ViberInternalBrowserActionButtons = {
+  /** Forward the page (the default). */
+  Forward: 'forward',
+  /** Send the page. */
+  Send: 'send',
+  /** Open in the device's browser. */
+  OpenExternally: 'open-externally',
+  /** Re-send `ActionReplyData` to the bot (API 6). */
+  SendToBot: 'send-to-bot',
+  /** No action button. */
+  None: 'none',
+} as const satisfies Record<string, ViberInternalBrowserActionButton>;
+
+/** Named values of {@link ViberInternalBrowserTitleType}. */
+export const ViberInternalBrowserTitleTypes = {
+  /** Show the domain. */
+  Domain: 'domain',
+  /** Show the page title (the default). */
+  Default: 'default',
+} as const satisfies Record<string, ViberInternalBrowserTitleType>;
+
+/** Named values of {@link ViberInternalBrowserMode}. */
+export const ViberInternalBrowserModes = {
+  /** Full screen (the default). */
+  Fullscreen: 'fullscreen',
+  /** Full screen, portrait. */
+  FullscreenPortrait: 'fullscreen-portrait',
+  /** Full screen, landscape. */
+  FullscreenLandscape: 'fullscreen-landscape',
+  /** Half the screen height. */
+  PartialSize: 'partial-size',
+} as const satisfies Record<string, ViberInternalBrowserMode>;
+
+/** Named values of {@link ViberInternalBrowserFooterType}. */
+export const ViberInternalBrowserFooterTypes = {
+  /** Footer shown (the default). */
+  Default: 'default',
+  /** Footer hidden. */
+  Hidden: 'hidden',
+} as const satisfies Record<string, ViberInternalBrowserFooterType>;
+
+/** Named values of {@link ViberFavoritesMetadataType} (API 6). */
+export const ViberFavoritesMetadataTypes = {
+  /** A gif. */
+  Gif: 'gif',
+  /** A link. */
+  Link: 'link',
+  /** A video. */
+  Video: 'video',
+} as const satisfies Record<string, ViberFavoritesMetadataType>;

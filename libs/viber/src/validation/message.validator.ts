@@ -1,5 +1,6 @@
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { validateKeyboard, validateRichMedia } from './keyboard.validator';
+import { validateMinApiVersion } from './min-api-version';
 import { VIBER_FORBIDDEN_FILE_EXTENSIONS, VIBER_LIMITS } from './viber-limits';
 import {
   ValidationContext,
@@ -22,16 +23,31 @@ const MESSAGE_TYPES = new Set([
   'payment',
 ]);
 
+/** Extensions a `picture` message's media URL path may end with (SPEC §6). */
+export const VIBER_PICTURE_EXTENSIONS: readonly string[] = ['jpg', 'jpeg', 'png', 'gif'];
+/** Extensions a `video` message's media URL path may end with (SPEC §6). */
+export const VIBER_VIDEO_EXTENSIONS: readonly string[] = ['mp4'];
+
 /**
  * Checks one outgoing message (without its receiver) against the documented rules:
- * required fields per type, lengths, ranges, the forbidden file extensions, keyboards and
- * rich media. Problems are added to `ctx`; `path` prefixes every reported field.
+ * required fields per type, lengths, ranges, media URL extensions, the forbidden file
+ * extensions, keyboards and rich media, and an explicit `min_api_version` against the
+ * features used. Problems are added to `ctx`; `path` prefixes every reported field.
  */
 export function validateOutgoingMessage(ctx: ValidationContext, message: unknown, path = ''): void {
   if (!isRecord(message)) {
     ctx.fail(path || 'message', 'must be an object');
     return;
   }
+  validateMessageFields(ctx, message, path);
+  validateMinApiVersion(ctx, message, path);
+}
+
+function validateMessageFields(
+  ctx: ValidationContext,
+  message: Record<string, unknown>,
+  path: string,
+): void {
   const at = (key: string): string => joinPath(path, key);
 
   if (message.sender !== undefined) validateSender(ctx, at('sender'), message.sender);
@@ -59,11 +75,21 @@ export function validateOutgoingMessage(ctx: ValidationContext, message: unknown
       break;
     case 'picture':
       checkString(ctx, at('text'), message.text, { required: true, max: VIBER_LIMITS.pictureText });
-      checkString(ctx, at('media'), message.media, { required: true, min: 1 });
+      checkMediaExtension(
+        ctx,
+        at('media'),
+        checkString(ctx, at('media'), message.media, { required: true, min: 1 }),
+        VIBER_PICTURE_EXTENSIONS,
+      );
       checkString(ctx, at('thumbnail'), message.thumbnail, {});
       break;
     case 'video':
-      checkString(ctx, at('media'), message.media, { required: true, min: 1 });
+      checkMediaExtension(
+        ctx,
+        at('media'),
+        checkString(ctx, at('media'), message.media, { required: true, min: 1 }),
+        VIBER_VIDEO_EXTENSIONS,
+      );
       checkNumber(ctx, at('size'), message.size, {
         required: true,
         min: 1,
@@ -78,7 +104,7 @@ export function validateOutgoingMessage(ctx: ValidationContext, message: unknown
       checkString(ctx, at('thumbnail'), message.thumbnail, {});
       break;
     case 'file': {
-      checkString(ctx, at('media'), message.media, { required: true, min: 1 });
+      const media = checkString(ctx, at('media'), message.media, { required: true, min: 1 });
       checkNumber(ctx, at('size'), message.size, {
         required: true,
         min: 1,
@@ -90,7 +116,11 @@ export function validateOutgoingMessage(ctx: ValidationContext, message: unknown
         min: 1,
         max: VIBER_LIMITS.fileName,
       });
-      if (name !== undefined) checkFileExtension(ctx, at('file_name'), name);
+      const extension =
+        name === undefined ? undefined : checkFileExtension(ctx, at('file_name'), name);
+      if (extension !== undefined) {
+        checkMediaExtension(ctx, at('media'), media, [extension], 'the extension of file_name');
+      }
       break;
     }
     case 'contact': {
@@ -188,16 +218,55 @@ export function validateSender(ctx: ValidationContext, path: string, sender: unk
   checkString(ctx, joinPath(path, 'avatar'), sender.avatar, {});
 }
 
-function checkFileExtension(ctx: ValidationContext, path: string, fileName: string): void {
+/** Checks a file name's extension; returns it (lower case, no dot) when present. */
+function checkFileExtension(
+  ctx: ValidationContext,
+  path: string,
+  fileName: string,
+): string | undefined {
   const dot = fileName.lastIndexOf('.');
   if (dot <= 0 || dot === fileName.length - 1) {
     ctx.fail(path, 'must include a file extension');
-    return;
+    return undefined;
   }
   const extension = fileName.slice(dot + 1).toLowerCase();
   if (VIBER_FORBIDDEN_FILE_EXTENSIONS.has(extension)) {
     ctx.fail(path, `has a forbidden extension .${extension}`);
   }
+  return extension;
+}
+
+/**
+ * The path of a URL, without query string or fragment (`http://h/a.jpg?x=1` → `/a.jpg`).
+ * Falls back to cutting at `?`/`#` for strings `URL` cannot parse.
+ */
+export function urlPathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split(/[?#]/, 1)[0] ?? '';
+  }
+}
+
+/** Checks that a media URL's path ends in one of `extensions` (case-insensitive). */
+function checkMediaExtension(
+  ctx: ValidationContext,
+  path: string,
+  url: string | undefined,
+  extensions: readonly string[],
+  reason?: string,
+): void {
+  if (url === undefined || url.length === 0) return;
+  const urlPath = urlPathOf(url);
+  const lower = urlPath.toLowerCase();
+  if (extensions.some((extension) => lower.endsWith(`.${extension}`))) return;
+  const list = extensions.map((extension) => `.${extension}`);
+  const expected =
+    list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+  ctx.fail(
+    path,
+    `must be a URL whose path ends in ${expected}${reason ? ` (${reason})` : ''} (got ${urlPath || 'no path'})`,
+  );
 }
 
 /** Checks the serialized request against the 30 KB limit. */

@@ -1,0 +1,204 @@
+import type { ViberButton, ViberKeyboard } from '../types/keyboard.types';
+import type { ViberOutgoingMessage } from '../types/message.types';
+import { deriveMinApiVersion, listApiFeatures } from './min-api-version';
+
+const base: ViberButton = { ActionBody: 'a', Text: 'A' };
+
+const withKeyboard = (fields: Partial<ViberKeyboard>): ViberOutgoingMessage => ({
+  type: 'text',
+  text: 'hi',
+  keyboard: { Type: 'keyboard', Buttons: [base], ...fields },
+});
+
+const withButton = (fields: Partial<ViberButton>): ViberOutgoingMessage =>
+  withKeyboard({ Buttons: [{ ...base, ...fields }] });
+
+const richMedia = (
+  fields: Record<string, unknown> = {},
+  button: Partial<ViberButton> = {},
+): ViberOutgoingMessage => ({
+  type: 'rich_media',
+  rich_media: { Type: 'rich_media', Buttons: [{ ...base, ...button }], ...fields },
+});
+
+/** [gated feature, expected level, expected feature name, message using only that feature]. */
+const GATED: ReadonlyArray<[string, number, string, ViberOutgoingMessage]> = [
+  ['rich_media', 2, 'rich_media', richMedia()],
+  [
+    'keyboard CustomDefaultHeight',
+    3,
+    'keyboard.CustomDefaultHeight',
+    withKeyboard({ CustomDefaultHeight: 50 }),
+  ],
+  ['keyboard HeightScale', 3, 'keyboard.HeightScale', withKeyboard({ HeightScale: 50 })],
+  [
+    'button InternalBrowser',
+    3,
+    'keyboard.Buttons[0].InternalBrowser',
+    withButton({ InternalBrowser: { Mode: 'partial-size' } }),
+  ],
+  [
+    'keyboard ButtonsGroupColumns',
+    4,
+    'keyboard.ButtonsGroupColumns',
+    withKeyboard({ ButtonsGroupColumns: 3 }),
+  ],
+  [
+    'keyboard ButtonsGroupRows',
+    4,
+    'keyboard.ButtonsGroupRows',
+    withKeyboard({ ButtonsGroupRows: 2 }),
+  ],
+  [
+    'keyboard InputFieldState',
+    4,
+    'keyboard.InputFieldState',
+    withKeyboard({ InputFieldState: 'hidden' }),
+  ],
+  [
+    'button TextPaddings',
+    4,
+    'keyboard.Buttons[0].TextPaddings',
+    withButton({ TextPaddings: [1, 2, 3, 4] }),
+  ],
+  [
+    '<s> in button text',
+    4,
+    'keyboard.Buttons[0].Text <s>',
+    withButton({ Text: 'was <s>10</s> 8' }),
+  ],
+  [
+    '<font size> in button text',
+    4,
+    'keyboard.Buttons[0].Text <font size>',
+    withButton({ Text: '<font size="20">Big</font>' }),
+  ],
+  [
+    'keyboard FavoritesMetadata',
+    6,
+    'keyboard.FavoritesMetadata',
+    withKeyboard({ FavoritesMetadata: { type: 'link', url: 'https://x.example' } }),
+  ],
+  [
+    'button BgMediaScaleType',
+    6,
+    'keyboard.Buttons[0].BgMediaScaleType',
+    withButton({ BgMediaScaleType: 'fit' }),
+  ],
+  [
+    'button ImageScaleType',
+    6,
+    'keyboard.Buttons[0].ImageScaleType',
+    withButton({ ImageScaleType: 'crop' }),
+  ],
+  [
+    'button TextShouldFit',
+    6,
+    'keyboard.Buttons[0].TextShouldFit',
+    withButton({ TextShouldFit: false }),
+  ],
+  [
+    'button Map',
+    6,
+    'keyboard.Buttons[0].Map',
+    withButton({ Map: { Latitude: '12.12345', Longitude: '1.5' } }),
+  ],
+  ['button Frame', 6, 'keyboard.Buttons[0].Frame', withButton({ Frame: { BorderWidth: 2 } })],
+  [
+    'button MediaPlayer',
+    6,
+    'keyboard.Buttons[0].MediaPlayer',
+    withButton({ MediaPlayer: { Title: 'Song' } }),
+  ],
+  [
+    'payment',
+    10,
+    'payment',
+    {
+      type: 'payment',
+      payment: { type: 'GooglePay', total_price: 1, currency_code: 'UAH', payment_parameters: [] },
+    },
+  ],
+];
+
+describe('deriveMinApiVersion', () => {
+  it('is 1 when nothing is gated', () => {
+    expect(deriveMinApiVersion({ type: 'text', text: 'hi' })).toBe(1);
+    expect(
+      deriveMinApiVersion(withButton({ Text: '<b>bold</b> <font color="#ff0000">red</font>' })),
+    ).toBe(1);
+    expect(deriveMinApiVersion(withButton({ Text: '<small>not s</small><span>x</span>' }))).toBe(1);
+  });
+
+  it.each(GATED)('%s needs API %i, named %s', (_name, level, feature, message) => {
+    expect(deriveMinApiVersion(message)).toBe(level);
+    const features = listApiFeatures(message);
+    expect(features.map((f) => [f.feature, f.level])).toEqual([[feature, level]]);
+  });
+
+  it('gates InternalBrowser send-to-bot and ActionReplyData at 6', () => {
+    const message = withButton({
+      InternalBrowser: { ActionButton: 'send-to-bot', ActionReplyData: 'x' },
+    });
+    expect(deriveMinApiVersion(message)).toBe(6);
+    expect(listApiFeatures(message)).toEqual([
+      {
+        path: 'keyboard.Buttons[0].InternalBrowser',
+        feature: 'keyboard.Buttons[0].InternalBrowser',
+        level: 3,
+      },
+      {
+        path: 'keyboard.Buttons[0].InternalBrowser.ActionButton',
+        feature: 'keyboard.Buttons[0].InternalBrowser.ActionButton "send-to-bot"',
+        level: 6,
+      },
+      {
+        path: 'keyboard.Buttons[0].InternalBrowser.ActionReplyData',
+        feature: 'keyboard.Buttons[0].InternalBrowser.ActionReplyData',
+        level: 6,
+      },
+    ]);
+  });
+
+  it('counts rich-media button features and a keyboard attached to rich media', () => {
+    expect(deriveMinApiVersion(richMedia({ HeightScale: 60 }))).toBe(3);
+    expect(deriveMinApiVersion(richMedia({}, { Frame: { CornerRadius: 3 } }))).toBe(6);
+    expect(
+      deriveMinApiVersion({
+        ...richMedia(),
+        keyboard: { Type: 'keyboard', InputFieldState: 'minimized', Buttons: [base] },
+      }),
+    ).toBe(4);
+  });
+
+  it('does not gate rich-media ButtonsGroupColumns/Rows beyond rich media itself', () => {
+    expect(deriveMinApiVersion(richMedia({ ButtonsGroupColumns: 6, ButtonsGroupRows: 7 }))).toBe(2);
+  });
+
+  it('takes the highest level and ignores the declared min_api_version', () => {
+    const message: ViberOutgoingMessage = {
+      ...withKeyboard({
+        InputFieldState: 'hidden',
+        Buttons: [
+          { ...base, InternalBrowser: {} },
+          { ...base, Map: { Latitude: 1, Longitude: 1 } },
+        ],
+      }),
+      min_api_version: 1,
+    };
+    expect(deriveMinApiVersion(message)).toBe(6);
+    expect(listApiFeatures(message).map((f) => f.path)).toEqual([
+      'keyboard.InputFieldState',
+      'keyboard.Buttons[0].InternalBrowser',
+      'keyboard.Buttons[1].Map',
+    ]);
+  });
+
+  it('tolerates malformed input', () => {
+    expect(listApiFeatures('text')).toEqual([]);
+    expect(listApiFeatures({ keyboard: { Buttons: [null, 'x'] } })).toEqual([]);
+    expect(listApiFeatures({ type: 'rich_media', rich_media: 5 })).toEqual([
+      { path: 'type', feature: 'rich_media', level: 2 },
+    ]);
+  });
+});
