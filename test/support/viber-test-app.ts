@@ -23,15 +23,19 @@ export interface RunningApp {
 export async function startApp(
   platform: Platform,
   metadata: ModuleMetadata,
-  options: { rawBody?: boolean; bodyParser?: boolean } = {},
+  options: { rawBody?: boolean; bodyParser?: boolean; port?: number } = {},
 ): Promise<RunningApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
-  const appOptions = { rawBody: options.rawBody ?? true, bodyParser: options.bodyParser ?? true, logger: false as const };
+  const appOptions = {
+    rawBody: options.rawBody ?? true,
+    bodyParser: options.bodyParser ?? true,
+    logger: false as const,
+  };
   const app =
     platform === 'fastify'
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), appOptions)
       : moduleRef.createNestApplication(appOptions);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url };
 }
@@ -62,9 +66,24 @@ export async function postSigned(
 ): Promise<TestResponse> {
   const signature = options.signature ?? computeViberSignature(body, token);
   const via = options.via ?? 'header';
-  const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/json' };
+  const headers: Record<string, string> = {
+    'Content-Type': options.contentType ?? 'application/json',
+  };
   if (via === 'header') headers['X-Viber-Content-Signature'] = signature;
   const target = via === 'query' ? `${url}${url.includes('?') ? '&' : '?'}sig=${signature}` : url;
   const response = await fetch(target, { method: 'POST', headers, body });
   return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+/** A TCP port that was free a moment ago (for apps whose URL must be known before they listen). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

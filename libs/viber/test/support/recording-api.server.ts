@@ -24,7 +24,7 @@ export type Reply =
   { status?: number; body: string | object; contentType?: string } | 'hang' | 'destroy';
 
 /** Chooses the reply for a request. */
-export type Responder = (request: RecordedRequest) => Reply;
+export type Responder = (request: RecordedRequest) => Reply | Promise<Reply>;
 
 const OK: Responder = (request) => ({
   body:
@@ -75,7 +75,9 @@ export class RecordingApiServer {
           body,
         };
         instance.requests.push(recorded);
-        instance.reply(res, instance.responder(recorded));
+        void Promise.resolve(instance.responder(recorded)).then((reply) =>
+          instance.reply(res, reply),
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

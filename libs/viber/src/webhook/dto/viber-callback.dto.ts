@@ -10,17 +10,36 @@ import {
   IsString,
   Matches,
   ValidateNested,
+  registerDecorator,
 } from 'class-validator';
 import type { ViberEventName } from '../../types/callback.types';
 import { ViberIncomingMessageDto } from './viber-incoming-message.dto';
 import { ViberUserDto } from './viber-user.dto';
+
+/** An integer, or the exact digits of one too large for a JS number (the lossless parser's output). */
+function IsIntegerOrDigits(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isIntegerOrDigits',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) =>
+          (typeof value === 'number' && Number.isInteger(value)) ||
+          (typeof value === 'string' && /^-?\d{1,24}$/.test(value)),
+        defaultMessage: () => `${String(propertyName)} must be an integer`,
+      },
+    });
+  };
+}
 
 /** Fields of every callback (SPEC §3.1). */
 export class ViberCallbackBaseDto {
   @IsString()
   event!: ViberEventName;
 
-  @IsInt()
+  /** Epoch milliseconds (the exact digits as a string if a sender ever exceeds 2^53). */
+  @IsIntegerOrDigits()
   timestamp!: number;
 
   @IsString()
