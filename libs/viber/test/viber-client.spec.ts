@@ -533,3 +533,30 @@ describe('ViberClient against a real HTTP server', () => {
     });
   });
 });
+
+describe('ViberClient fills min_api_version from the features used', () => {
+  let api: RecordingApiServer;
+  beforeAll(async () => {
+    api = await RecordingApiServer.start();
+  });
+  afterAll(() => api.close());
+
+  it('adds the level a keyboard feature needs, and keeps an explicit value', async () => {
+    const client = new ViberClient(new HttpService(axios.create()), {
+      token: TOKEN,
+      apiUrl: api.url,
+      sender: { name: 'Bot' },
+    });
+    const keyboard = {
+      Type: 'keyboard' as const,
+      InputFieldState: 'hidden' as const,
+      Buttons: [{ ActionBody: 'a', Text: 'A' }],
+    };
+    await client.sendMessage('u1', { type: 'text', text: 'hi', keyboard });
+    await client.sendMessage('u1', { type: 'text', text: 'hi', keyboard, min_api_version: 7 });
+    await client.sendMessage('u1', 'plain');
+    expect(
+      api.to('send_message').map((r) => (r.body as { min_api_version?: number }).min_api_version),
+    ).toEqual([4, 7, undefined]);
+  });
+});

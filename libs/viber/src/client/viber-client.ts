@@ -32,6 +32,7 @@ import {
   validateOutgoingMessage,
   validateRequestSize,
 } from '../validation/message.validator';
+import { deriveMinApiVersion } from '../validation/min-api-version';
 import { ValidationContext, isRecord } from '../validation/validation-context';
 import { VIBER_LIMITS } from '../validation/viber-limits';
 import {
@@ -291,9 +292,18 @@ export class ViberClient {
     return this.requestJson<T>(endpoint, json, requestOptions);
   }
 
+  /**
+   * Fills what the message leaves out: the default sender and, when the features used need an
+   * API level above 1, `min_api_version` (an explicit value is kept and checked instead).
+   */
   private withSender(message: ViberOutgoingMessage): ViberOutgoingMessage {
-    if (message.sender !== undefined || this.sender === undefined) return message;
-    return { ...message, sender: this.sender };
+    const needsSender = message.sender === undefined && this.sender !== undefined;
+    const level = message.min_api_version === undefined ? deriveMinApiVersion(message) : 1;
+    if (!needsSender && level <= 1) return message;
+    const prepared: ViberOutgoingMessage = { ...message };
+    if (needsSender) prepared.sender = this.sender;
+    if (level > 1) prepared.min_api_version = level;
+    return prepared;
   }
 
   /** Validates a body (unless validation is off) and serializes it. */
