@@ -1,0 +1,285 @@
+import type {
+  ViberEventName,
+  ViberIncomingMessage,
+  ViberKeyboard,
+  ViberOutgoingMessage,
+  ViberWebhookEventType,
+} from 'nestjs-viber';
+
+/** The default delays between re-sends of a callback that was not answered 200, in ms. */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
+
+/** Every optional event, the list `set_webhook` registers when `event_types` is omitted. */
+export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = [
+  'delivered',
+  'seen',
+  'failed',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+];
+
+/** A webhook registration, as `set_webhook` stores it (or as preset in the options). */
+export interface EmulatorWebhook {
+  /** The URL callbacks are posted to (`?sig=` is appended to it). */
+  url: string;
+  /** Optional events the bot asked for (`message`, `subscribed`, `unsubscribed` always come). */
+  eventTypes: readonly ViberWebhookEventType[];
+  /** Whether callbacks carry the users' real names (otherwise a placeholder). */
+  sendName: boolean;
+  /** Whether callbacks carry the users' avatars. */
+  sendPhoto: boolean;
+}
+
+/** A webhook to preset when the emulator starts, without a `set_webhook` call. */
+export interface EmulatorWebhookPreset {
+  /** The bot's webhook URL. */
+  url: string;
+  /** Optional events; default: all of them. */
+  eventTypes?: readonly ViberWebhookEventType[];
+  /** Send users' real names; default `true`. */
+  sendName?: boolean;
+  /** Send users' avatars; default `true`. */
+  sendPhoto?: boolean;
+}
+
+/** The bot's account, as `get_account_info` reports it. */
+export interface EmulatorAccount {
+  /** Account id, e.g. `pa:5437382013417249104`. */
+  id: string;
+  /** Account name (at most 75 characters). */
+  name: string;
+  /** Account URI (used in deep links). */
+  uri: string;
+  /** Icon URL. */
+  icon: string;
+  /** Background URL. */
+  background: string;
+  /** Category. */
+  category: string;
+  /** Sub-category. */
+  subcategory: string;
+  /** Location. */
+  location: { lat: number; lon: number };
+  /** ISO 3166 alpha-2 country. */
+  country: string;
+  /** Id of the admin member: the only valid `from` of the `post` endpoint. */
+  adminId: string;
+  /** Name of the admin member. */
+  adminName: string;
+}
+
+/** Online status codes of `get_online` (SPEC §1.6). */
+export type EmulatorOnlineStatus = 0 | 1 | 2 | 3 | 4;
+
+/** The profile of a simulated Viber user. Everything but `id` has a default. */
+export interface SimulatedUserProfile {
+  /** The user's id (per bot). */
+  id: string;
+  /** Display name. Default: the id. */
+  name?: string;
+  /** Avatar URL. Default: none. */
+  avatar?: string;
+  /** 2-letter country code. Default `UA`. */
+  country?: string;
+  /** Device language. Default `en`. */
+  language?: string;
+  /** Maximum API level of the user's devices. Default 10. */
+  api_version?: number;
+  /** Primary device OS. Default `android 13`. */
+  primary_device_os?: string;
+  /** Viber version. Default `21.0.0`. */
+  viber_version?: string;
+  /** Mobile country code. Default 255. */
+  mcc?: number;
+  /** Mobile network code. Default 1. */
+  mnc?: number;
+  /** Device type. Default `Pixel 7`. */
+  device_type?: string;
+  /** Start as a subscriber (without any callback). Default `false`. */
+  subscribed?: boolean;
+  /** `get_online` status: 0 online (default), 1 offline, 2 undisclosed, 3 try later, 4 unavailable. */
+  onlineStatus?: EmulatorOnlineStatus;
+}
+
+/** Options of {@link ViberEmulator.start}. */
+export interface ViberEmulatorOptions {
+  /** The bot's auth token. Default: a random token in Viber's `xxxxxxxxxxxxxxxx-…` format. */
+  token?: string;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to listen on. Default 0 (any free port). */
+  port?: number;
+  /** Path prefix of the endpoints. Default `/pa` (as `https://chatapi.viber.com/pa`). */
+  basePath?: string;
+  /**
+   * Delays in ms before each re-send of a callback that was not answered 200 (or not answered in
+   * time); when the list is used up the callback is dropped. Default `[1000, 5000, 60000]`; tests
+   * pass small values such as `[10, 10]`, `[]` disables re-sends.
+   */
+  retrySchedule?: readonly number[];
+  /** How long a callback may take to be answered before it counts as failed. Default 5000 ms. */
+  callbackTimeoutMs?: number;
+  /** Send `delivered` then `seen` (or `failed`) after each bot message. Default `true`. */
+  deliveryReceipts?: boolean;
+  /** Delay between a bot message's answer and its receipts, in ms. Default 0. */
+  receiptDelayMs?: number;
+  /** Account name. Default `Emulator Bot`. */
+  botName?: string;
+  /** Other account fields reported by `get_account_info`. */
+  account?: Partial<EmulatorAccount>;
+  /** `chat_hostname` of answers and callbacks. Default `SN-EMULATOR_`. */
+  chatHostname?: string;
+  /** A webhook to register at start, without the `webhook` check callback. */
+  webhook?: string | EmulatorWebhookPreset;
+  /** Refuse webhook URLs that are not `https:` (as Viber does) with status 1. Default `false`. */
+  requireHttps?: boolean;
+  /**
+   * Enforce the documented rate limits: `get_user_details` twice per user per 12 h and at most 100
+   * `send_message` to a user without a reply per hour (then status 12). Default `false`.
+   */
+  enforceRateLimits?: boolean;
+  /** Users that exist from the start (ids or profiles). */
+  users?: ReadonlyArray<string | SimulatedUserProfile>;
+  /** Quiet period and timeout of the reply helpers (`user.send(…)`). */
+  replies?: ReplyWaitOptions;
+  /** Most entries kept in each log (requests, deliveries, bot messages). Default 1000. */
+  maxLogEntries?: number;
+}
+
+/** How reply helpers (`user.send`, `user.tap`, …) decide that the bot has finished replying. */
+export interface ReplyWaitOptions {
+  /**
+   * Resolve once no new bot message arrived for this long after the webhook answered. Default
+   * 150 ms.
+   */
+  quietMs?: number;
+  /** Give up waiting after this long (resolving with what arrived). Default 5000 ms. */
+  timeoutMs?: number;
+  /** Wait for exactly this many replies (rejects if fewer arrive before `timeoutMs`). */
+  count?: number;
+  /** Reject when the webhook does not answer the callback 200. Default `true`. */
+  expectOk?: boolean;
+}
+
+/** Where a bot message came from. */
+export type EmulatorMessageSource = 'send_message' | 'broadcast_message' | 'welcome';
+
+/** A message the bot sent to a user and the emulator accepted. */
+export interface EmulatorBotMessage {
+  /** The message's 64-bit token as an exact decimal string. */
+  token: string;
+  /** The receiving user's id. */
+  receiver: string;
+  /** How the bot sent it. */
+  source: EmulatorMessageSource;
+  /** The message as sent, without `receiver`/`broadcast_list`/`auth_token` (placeholders replaced). */
+  message: ViberOutgoingMessage;
+  /** `message.type` (`undefined` for a keyboard-only message). */
+  type: ViberOutgoingMessage['type'];
+  /** `message.text` for text and picture messages. */
+  text: string | undefined;
+  /** The keyboard sent with the message. */
+  keyboard: ViberKeyboard | undefined;
+  /** `message.tracking_data`. */
+  trackingData: string | undefined;
+  /** When it was accepted (epoch ms). */
+  timestamp: number;
+}
+
+/** One entry of a conversation transcript. */
+export type EmulatorTranscriptEntry =
+  | {
+      /** The user wrote. */
+      from: 'user';
+      /** Token of the `message` callback. */
+      token: string;
+      /** What the user sent. */
+      message: ViberIncomingMessage;
+      /** When (epoch ms). */
+      timestamp: number;
+    }
+  | {
+      /** The bot wrote. */
+      from: 'bot';
+      /** Token of the bot's message. */
+      token: string;
+      /** The bot's message. */
+      message: ViberOutgoingMessage;
+      /** The full record. */
+      record: EmulatorBotMessage;
+      /** When (epoch ms). */
+      timestamp: number;
+    };
+
+/** One API request the emulator answered. */
+export interface EmulatorApiRequest {
+  /** The endpoint name (path segment after the base path). */
+  endpoint: string;
+  /** HTTP method. */
+  method: string;
+  /** The exact request body text. */
+  rawBody: string;
+  /** The body parsed losslessly (`undefined` when it is not JSON). */
+  body: unknown;
+  /** Viber status of the answer. */
+  status: number;
+  /** `status_message` of the answer. */
+  statusMessage: string;
+  /** HTTP status of the answer. */
+  httpStatus: number;
+  /** The exact answer text. */
+  responseBody: string;
+  /** When it was answered (epoch ms). */
+  timestamp: number;
+}
+
+/** What became of a callback. */
+export type EmulatorDeliveryState =
+  'pending' | 'retrying' | 'delivered' | 'abandoned' | 'cancelled';
+
+/** One callback the emulator posted (with all its attempts). */
+export interface EmulatorCallbackDelivery {
+  /** The event name. */
+  event: ViberEventName;
+  /** The callback's 64-bit `message_token`, exact. */
+  messageToken: string;
+  /** The exact JSON text posted (identical on every attempt). */
+  body: string;
+  /** `X-Viber-Content-Signature` (also sent as `?sig=`). */
+  signature: string;
+  /** The user concerned, if any. */
+  userId: string | undefined;
+  /** Every attempt, in order. */
+  attempts: EmulatorCallbackAttempt[];
+  /** Current state: `retrying` while a re-send is scheduled, `abandoned` when the schedule ran out. */
+  state: EmulatorDeliveryState;
+}
+
+/** One attempt to post a callback. */
+export interface EmulatorCallbackAttempt {
+  /** 1 for the first post, 2 for the first re-send, … */
+  attempt: number;
+  /** The URL posted to (with `?sig=`). */
+  url: string;
+  /** HTTP status of the answer (`undefined` on a network error or timeout). */
+  httpStatus: number | undefined;
+  /** The answer's body text. */
+  responseBody: string;
+  /** Network error or timeout description. */
+  error: string | undefined;
+  /** Whether the webhook answered 200. */
+  ok: boolean;
+  /** When the attempt ended (epoch ms). */
+  timestamp: number;
+}
+
+/** Events of a {@link ViberEmulator} (`emulator.on('botMessage', …)`). */
+export interface ViberEmulatorEvents {
+  /** Every API request, after it was answered. */
+  request: [request: EmulatorApiRequest];
+  /** Every message accepted for a user (send_message, each broadcast receiver, welcome message). */
+  botMessage: [message: EmulatorBotMessage];
+  /** Every callback attempt, after it ended. */
+  callback: [delivery: EmulatorCallbackDelivery, attempt: EmulatorCallbackAttempt];
+}
