@@ -43,6 +43,7 @@ export class ViberBot implements OnApplicationShutdown {
     /** The bot's client. */
     readonly client: ViberClient,
     private readonly dedupe: ViberDedupeStore,
+    private readonly dispose: () => void = () => undefined,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
   }
@@ -122,6 +123,7 @@ export class ViberBot implements OnApplicationShutdown {
   /** Waits (bounded) for running handlers when the app shuts down. */
   async onApplicationShutdown(): Promise<void> {
     await this.drain(this.options.handling.deadlineMs * 2);
+    this.dispose();
   }
 
   /** Resolves when every running handler finished, or after `timeoutMs`. */

@@ -29,12 +29,9 @@ import { VIBER_BOT_INSTANCE, VIBER_WEBHOOK_SERVICE_INSTANCE } from './viber-modu
 
 /** Creates a bot's runtime: its client (own keep-alive agents), dedupe store and route table. */
 function createBot(options: ResolvedViberOptions): ViberBot {
-  const http = new HttpService(
-    axios.create({
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      httpsAgent: new HttpsAgent({ keepAlive: true }),
-    }),
-  );
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  const http = new HttpService(axios.create({ httpAgent, httpsAgent }));
   const client = new ViberClient(http, {
     token: options.token,
     apiUrl: options.apiUrl,
@@ -43,7 +40,10 @@ function createBot(options: ResolvedViberOptions): ViberBot {
     validate: options.validateMessages,
   });
   const dedupe = options.handling.dedupeStore ?? new InMemoryDedupeStore();
-  return new ViberBot(options, client, dedupe);
+  return new ViberBot(options, client, dedupe, () => {
+    httpAgent.destroy();
+    httpsAgent.destroy();
+  });
 }
 
 /** Adds one bot's providers, controller and exports to the module built from its options. */
