@@ -183,8 +183,7 @@ class JournalFilter implements ExceptionFilter {
   static readonly seen: string[] = [];
   catch(exception: Error, host: ArgumentsHost): void {
     const ctx = host.getArgByIndex<ViberContext>(0);
-    ctx.client; // the context is available to filters
-    JournalFilter.seen.push(`filter:${host.getType()}:${exception.message}`);
+    JournalFilter.seen.push(`filter:${host.getType()}:${ctx.botName}:${exception.message}`);
   }
 }
 
@@ -382,7 +381,7 @@ describe.each(PLATFORMS)('routing on %s', (platform) => {
   it('passes a handler error to its exception filter, and answers 200', async () => {
     const res = await post(textMessage('alice', 'boom'));
     expect(res.status).toBe(200);
-    expect(JournalFilter.seen).toEqual(['filter:viber:filtered boom']);
+    expect(JournalFilter.seen).toEqual(['filter:viber:default:filtered boom']);
   });
 
   it('answers 200 when a handler throws without a filter (Viber would re-send anything else)', async () => {
