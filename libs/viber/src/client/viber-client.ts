@@ -319,8 +319,10 @@ export class ViberClient {
       );
     validateOutgoingMessage(ctx, body, path);
     validateRequestSize(ctx, json);
-    for (const warning of ctx.warnings)
-      this.logger.warn?.(`${warning.path} ${warning.message}`, ViberClient.name);
+    if (ctx.warnings.length > 0) {
+      const list = ctx.warnings.map((warning) => `${warning.path} ${warning.message}`).join('; ');
+      this.logger.warn?.(`Sending despite documented rules that Viber's own examples break: ${list}`);
+    }
     throwIfInvalid(ctx);
     return json;
   }
@@ -348,7 +350,7 @@ export class ViberClient {
     const timeoutSignal = AbortSignal.timeout(this.timeout);
     const userSignal = requestOptions?.signal;
     const signal = userSignal ? AbortSignal.any([timeoutSignal, userSignal]) : timeoutSignal;
-    this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`, ViberClient.name);
+    this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
     let response: AxiosResponse<string>;
     try {
       response = await this.http.axiosRef.request<string>({

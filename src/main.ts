@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ViberEmulator } from 'nestjs-viber/testing';
+import { AppModule } from './app.module';
+import { readDemoConfig } from './demo-config';
+
+/**
+ * Runs the demo bot. Offline (default): an embedded Viber emulator plays the API and a chat page
+ * lets you talk to the bot in a browser. With VIBER_TOKEN and VIBER_WEBHOOK_URL set: the real Viber.
+ */
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Demo');
+  const config = readDemoConfig();
+  let emulator: ViberEmulator | undefined;
+  let options;
+  if (config.mode === 'viber') {
+    options = {
+      token: config.token!,
+      webhookUrl: config.webhookUrl,
+      blockedUsers: config.blockedUsers,
+    };
+  } else {
+    emulator = await ViberEmulator.start({ port: config.emulatorPort, botName: 'Demo Shop' });
+    options = {
+      token: emulator.token,
+      apiUrl: emulator.url,
+      webhookUrl: `http://127.0.0.1:${config.port}/viber/webhook`,
+      blockedUsers: config.blockedUsers,
+    };
+  }
+  const app = await NestFactory.create(AppModule.register(options), { rawBody: true });
+  app.enableShutdownHooks();
+  if (emulator) {
+    const running = emulator;
+    app.getHttpServer().once('close', () => void running.close());
+  }
+  await app.listen(config.port, '127.0.0.1');
+  if (emulator) {
+    const chat = (emulator as ViberEmulator & { chatUrl?: string }).chatUrl ?? emulator.origin;
+    logger.log(`Offline mode: the Viber emulator runs at ${emulator.url}`);
+    logger.log(`Chat with the bot in your browser: ${chat}`);
+  } else {
+    logger.log(`Connected to Viber; webhook ${config.webhookUrl}`);
+  }
+}
+
+void bootstrap();
