@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
     };
   }
   const app = await NestFactory.create(AppModule.register(options), { rawBody: true });
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   if (emulator) {
     const running = emulator;
     app.getHttpServer().once('close', () => void running.close());

@@ -214,8 +214,10 @@ describe('ViberClient against a real HTTP server', () => {
         case 'broadcast_message':
           await expect(c.broadcast(['a', 'b'], 'hi')).resolves.toEqual({
             requests: 1,
+            sent: 0,
             message_tokens: [expected.message_token],
             failed_list: expected.failed_list,
+            aborted: false,
           });
           break;
         case 'get_account_info':
@@ -269,7 +271,10 @@ describe('ViberClient against a real HTTP server', () => {
           body: `{"status":0,"status_message":"ok","message_token":${list.length === 300 ? '7000000000000000001' : '7000000000000000002'},"failed_list":[{"receiver":"${list[0]}","status":6,"status_message":"Not subscribed"}]}`,
         };
       });
-      const result = await client({ sender: { name: 'Bot' } }).broadcast(receivers, 'news');
+      const result = await client({ sender: { name: 'Bot' }, broadcastConcurrency: 1 }).broadcast(
+        receivers,
+        'news',
+      );
       const lists = api
         .to('broadcast_message')
         .map((r) => (r.body as { broadcast_list: string[] }).broadcast_list);
@@ -277,6 +282,8 @@ describe('ViberClient against a real HTTP server', () => {
       expect(lists.flat()).toEqual(receivers);
       expect(result).toEqual({
         requests: 2,
+        sent: 299,
+        aborted: false,
         message_tokens: ['7000000000000000001', '7000000000000000002'],
         failed_list: [
           { receiver: 'user-0', status: 6, status_message: 'Not subscribed' },
@@ -293,8 +300,14 @@ describe('ViberClient against a real HTTP server', () => {
         if (call === 1) return { status: 500, body: '<html>oops</html>', contentType: 'text/html' };
         return { body: { status: 20, status_message: 'broadcastNotAllowed' } };
       });
-      const result = await client({ sender: { name: 'Bot' } }).broadcast(receivers, 'news');
+      const result = await client({
+        sender: { name: 'Bot' },
+        retry: false,
+        broadcastConcurrency: 1,
+      }).broadcast(receivers, 'news');
       expect(result.requests).toBe(2);
+      expect(result.aborted).toBe(true);
+      expect(result.sent).toBe(0);
       expect(result.failed_list).toHaveLength(700);
       expect(result.failed_list.slice(0, 300).every((f) => f.status === -1)).toBe(true);
       expect(result.failed_list.slice(300).every((f) => f.status === 20)).toBe(true);
@@ -322,7 +335,15 @@ describe('ViberClient against a real HTTP server', () => {
     });
   });
 
-  describe('typed errors, never the token', () => {
+  describe('typed errors, never the token (retries off: each failure as it comes)', () => {
+    const client = (options: Partial<ViberClientOptions> = {}): ViberClient =>
+      new ViberClient(new HttpService(axios.create()), {
+        token: TOKEN,
+        apiUrl: api.url,
+        logger,
+        retry: false,
+        ...options,
+      });
     const expectNoToken = (error: unknown): void => {
       expect(String((error as Error).message)).not.toContain(TOKEN);
       expect(JSON.stringify(error)).not.toContain(TOKEN);

@@ -1,4 +1,9 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
@@ -31,11 +36,12 @@ const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 
  * One bot at run time: its options, client and route table, and the handling of each callback
  * (dedupe, dispatch through the handlers, replies, the welcome message, the answer deadline).
  */
-export class ViberBot implements OnApplicationShutdown {
+export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
   /** The bot's handlers, filled once at startup by the explorer. */
   readonly routes = new ViberRouteTable();
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private isClosing = false;
 
   constructor(
     /** The bot's resolved options. */
@@ -120,9 +126,33 @@ export class ViberBot implements OnApplicationShutdown {
     return welcome ? { status: 200, body: welcome } : OK;
   }
 
-  /** Waits (bounded) for running handlers when the app shuts down. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.drain(this.options.handling.deadlineMs * 2);
+  /** True once the app began shutting down: new callbacks are refused (503, Viber re-sends). */
+  get closing(): boolean {
+    return this.isClosing;
+  }
+
+  /** Shutdown, step 1: refuse new callbacks and stop running broadcasts at their next request. */
+  onModuleDestroy(): void {
+    this.isClosing = true;
+    this.client.stopBroadcasts();
+  }
+
+  /** Shutdown, step 2: let running handlers finish (bounded), then stop the client. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.isClosing = true;
+    const pending = this.inFlight.size;
+    if (pending > 0) this.logger.log(`Shutting down: waiting for ${pending} running callback(s)`);
+    await this.drain(this.options.handling.shutdownTimeoutMs);
+    if (this.inFlight.size > 0) {
+      this.logger.warn(
+        `Shutting down with ${this.inFlight.size} callback(s) still running after ${this.options.handling.shutdownTimeoutMs} ms`,
+      );
+    }
+    this.client.close();
+  }
+
+  /** Shutdown, step 3: release the client's connections. */
+  onApplicationShutdown(): void {
     this.dispose();
   }
 

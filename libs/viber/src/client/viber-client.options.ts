@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ViberSender } from '../types/message.types';
+import type { ViberRateLimits } from './viber-rate-limiter';
+import type { ViberRetryOptions } from './viber-retry.policy';
 
 /** The default Viber API base URL. */
 export const VIBER_DEFAULT_API_URL = 'https://chatapi.viber.com/pa';
@@ -20,6 +22,35 @@ export interface ViberClientOptions {
   validate?: boolean;
   /** Where debug lines and validation warnings go. Default: a Nest `Logger('ViberClient')`. */
   logger?: LoggerService;
+  /**
+   * Retries of failed requests (rate limiting, 5xx, network failures; timeouts only on
+   * idempotent endpoints). Default: 4 attempts, 250 ms base, 8 s max wait, 30 s in all. `false`: none.
+   */
+  retry?: ViberRetryOptions | false;
+  /** Client-side rate limits per endpoint. Default: `broadcast_message` 500 per 10 s. */
+  rateLimits?: ViberRateLimits;
+  /** `broadcast_message` requests in flight at once during a broadcast. Default 10. */
+  broadcastConcurrency?: number;
+}
+
+/** Progress of a broadcast, reported after each request. */
+export interface ViberBroadcastProgress {
+  /** Receivers in the broadcast. */
+  total: number;
+  /** Receivers Viber accepted so far. */
+  sent: number;
+  /** Receivers that failed so far (listed in the result's `failed_list`). */
+  failed: number;
+  /** `broadcast_message` requests answered or given up so far. */
+  requests: number;
+}
+
+/** Options of {@link ViberClient.broadcast}. */
+export interface ViberBroadcastOptions extends ViberRequestOptions {
+  /** Called after each request with the running counts. */
+  onProgress?: (progress: ViberBroadcastProgress) => void;
+  /** Requests in flight at once (overrides the client's `broadcastConcurrency`). */
+  concurrency?: number;
 }
 
 /** Per-call options of the client's methods. */

@@ -38,9 +38,17 @@ import { VIBER_LIMITS } from '../validation/viber-limits';
 import {
   VIBER_DEFAULT_API_URL,
   VIBER_DEFAULT_TIMEOUT_MS,
+  type ViberBroadcastOptions,
   type ViberClientOptions,
   type ViberRequestOptions,
 } from './viber-client.options';
+import { ViberRateLimiters, abortableSleep } from './viber-rate-limiter';
+import {
+  backoffDelay,
+  isRetryableFailure,
+  resolveRetryPolicy,
+  type ResolvedViberRetryPolicy,
+} from './viber-retry.policy';
 
 const SNIPPET_LENGTH = 200;
 
@@ -58,6 +66,8 @@ const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
 
 /** Status recorded in a broadcast's `failed_list` for receivers of a request that got no Viber answer. */
 export const VIBER_TRANSPORT_FAILURE_STATUS = -1;
+/** Status recorded in a broadcast's `failed_list` for receivers never sent (the broadcast stopped). */
+export const VIBER_NOT_SENT_STATUS = -2;
 
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -89,6 +99,11 @@ export class ViberClient {
   private readonly timeout: number;
   private readonly validate: boolean;
   private readonly logger: LoggerService;
+  private readonly retry: ResolvedViberRetryPolicy;
+  private readonly limiters: ViberRateLimiters;
+  private readonly broadcastConcurrency: number;
+  private readonly closing = new AbortController();
+  private readonly stopping = new AbortController();
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -105,6 +120,9 @@ export class ViberClient {
     this.validate = options.validate ?? true;
     this.sender = options.sender;
     this.logger = options.logger ?? new Logger(ViberClient.name);
+    this.retry = resolveRetryPolicy(options.retry);
+    this.limiters = new ViberRateLimiters(options.rateLimits);
+    this.broadcastConcurrency = options.broadcastConcurrency ?? 10;
   }
 
   /** The base URL requests go to. */
@@ -180,50 +198,98 @@ export class ViberClient {
 
   /**
    * Sends one message to any number of subscribers (`broadcast_message`, at most 300 receivers
-   * per request). Every receiver is accounted for: the result's `failed_list` merges Viber's
-   * per-receiver failures and, for a request that failed as a whole, each of its receivers with
-   * that request's status (`-1` when no Viber answer arrived). After a status that no later
-   * request could survive (invalid token, broadcast not allowed, …) the remaining receivers are
-   * reported with it and not sent.
+   * per request, `concurrency` requests at once, paced by the rate limiter). Every receiver is
+   * accounted for: the result's `failed_list` merges Viber's per-receiver failures and, for a
+   * request that failed as a whole (after its retries), each of its receivers with that request's
+   * status (`-1` when no Viber answer arrived). After a status that no later request could
+   * survive (invalid token, broadcast not allowed, …), or when stopped (abort signal, client
+   * closing), the remaining receivers are reported (status `-2` when never sent) and not sent.
    */
   async broadcast(
     receivers: readonly string[],
     message: ViberOutgoingMessage | string,
-    requestOptions?: ViberRequestOptions,
+    options: ViberBroadcastOptions = {},
   ): Promise<ViberBroadcastResult> {
     const [outgoing] = toOutgoingMessages(message);
     const prepared = this.withSender(outgoing!);
-    // Validate the message once, with a full-size list of placeholder ids for the size check.
+    // Validate the message once; each request's size is checked as it is built.
     this.prepareBody({ ...prepared, broadcast_list: [] }, '');
-    const result: ViberBroadcastResult = { requests: 0, message_tokens: [], failed_list: [] };
     const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
-    for (let index = 0; index < batches.length; index++) {
-      const batch = batches[index]!;
-      const json = JSON.stringify({ ...prepared, broadcast_list: batch });
-      this.checkSize(json);
-      result.requests++;
-      try {
-        const answer = await this.requestJson<ViberBroadcastResponse>(
-          'broadcast_message',
-          json,
-          requestOptions,
-        );
-        if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
-        for (const failed of answer.failed_list ?? []) result.failed_list.push(failed);
-      } catch (error) {
-        const status =
-          error instanceof ViberApiError ? error.status : VIBER_TRANSPORT_FAILURE_STATUS;
-        const statusMessage = error instanceof Error ? error.message : String(error);
-        for (const receiver of batch)
-          result.failed_list.push({ receiver, status, status_message: statusMessage });
-        const fatal = error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status);
-        if (fatal || error instanceof ViberAbortedError) {
-          for (const rest of batches.slice(index + 1).flat()) {
-            result.failed_list.push({ receiver: rest, status, status_message: statusMessage });
-          }
+    const result: ViberBroadcastResult = {
+      requests: 0,
+      sent: 0,
+      message_tokens: [],
+      failed_list: [],
+      aborted: false,
+    };
+    const signal = this.combineSignals(options.signal);
+    let next = 0;
+    let stop: { status: number; message: string } | undefined;
+    const report = (): void => {
+      options.onProgress?.({
+        total: receivers.length,
+        sent: result.sent,
+        failed: result.failed_list.length,
+        requests: result.requests,
+      });
+    };
+    const worker = async (): Promise<void> => {
+      while (next < batches.length && !stop) {
+        if (signal.aborted || this.stopping.signal.aborted) {
+          stop = { status: VIBER_NOT_SENT_STATUS, message: 'not sent: the broadcast was stopped' };
           break;
         }
+        const batch = batches[next++]!;
+        const json = JSON.stringify({ ...prepared, broadcast_list: batch });
+        try {
+          this.checkSize(json);
+          const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
+            signal,
+          });
+          if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
+          const failed = answer.failed_list ?? [];
+          result.failed_list.push(...failed);
+          result.sent += batch.length - failed.length;
+        } catch (error) {
+          const aborted = error instanceof ViberAbortedError;
+          const status =
+            error instanceof ViberApiError
+              ? error.status
+              : aborted
+                ? VIBER_NOT_SENT_STATUS
+                : VIBER_TRANSPORT_FAILURE_STATUS;
+          const statusMessage = aborted
+            ? 'not sent: the broadcast was stopped'
+            : error instanceof Error
+              ? error.message
+              : String(error);
+          for (const receiver of batch)
+            result.failed_list.push({ receiver, status, status_message: statusMessage });
+          if (
+            aborted ||
+            (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
+          ) {
+            stop ??= { status, message: statusMessage };
+          }
+        }
+        result.requests++;
+        report();
       }
+    };
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, batches.length) }, () => worker()),
+    );
+    if (stop) {
+      result.aborted = true;
+      for (const rest of batches.slice(next).flat()) {
+        result.failed_list.push({
+          receiver: rest,
+          status: stop.status,
+          status_message: stop.message,
+        });
+      }
+      if (next < batches.length) report();
     }
     return result;
   }
@@ -321,7 +387,9 @@ export class ViberClient {
     validateRequestSize(ctx, json);
     if (ctx.warnings.length > 0) {
       const list = ctx.warnings.map((warning) => `${warning.path} ${warning.message}`).join('; ');
-      this.logger.warn?.(`Sending despite documented rules that Viber's own examples break: ${list}`);
+      this.logger.warn?.(
+        `Sending despite documented rules that Viber's own examples break: ${list}`,
+      );
     }
     throwIfInvalid(ctx);
     return json;
@@ -347,9 +415,35 @@ export class ViberClient {
     json: string,
     requestOptions?: ViberRequestOptions,
   ): Promise<T> {
+    const signal = this.combineSignals(requestOptions?.signal);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      await this.limiters.acquire(endpoint, signal);
+      try {
+        return await this.attempt<T>(endpoint, json, signal);
+      } catch (error) {
+        const delay = backoffDelay(this.retry, attempt);
+        const canRetry =
+          attempt < this.retry.maxAttempts &&
+          isRetryableFailure(error, endpoint) &&
+          Date.now() - started + delay <= this.retry.maxTotalMs &&
+          !signal.aborted;
+        if (!canRetry) throw error;
+        this.logger.debug?.(
+          `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
+        );
+        await abortableSleep(delay, signal, endpoint);
+      }
+    }
+  }
+
+  /** One HTTP request and its parsed answer. */
+  private async attempt<T extends ViberResponseEnvelope>(
+    endpoint: ViberEndpoint,
+    json: string,
+    signal: AbortSignal,
+  ): Promise<T> {
     const timeoutSignal = AbortSignal.timeout(this.timeout);
-    const userSignal = requestOptions?.signal;
-    const signal = userSignal ? AbortSignal.any([timeoutSignal, userSignal]) : timeoutSignal;
     this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
     let response: AxiosResponse<string>;
     try {
@@ -363,12 +457,34 @@ export class ViberClient {
         validateStatus: () => true,
         timeout: this.timeout,
         maxRedirects: 0,
-        signal,
+        signal: AbortSignal.any([timeoutSignal, signal]),
       });
     } catch (error) {
-      throw this.transportError(endpoint, error, timeoutSignal, userSignal);
+      throw this.transportError(endpoint, error, timeoutSignal, signal);
     }
     return this.parseAnswer<T>(endpoint, response);
+  }
+
+  /** The caller's signal joined with the client's own (aborted by `close()`). */
+  private combineSignals(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
+
+  /**
+   * Stops the client: running and future requests reject with `ViberAbortedError`, running
+   * broadcasts stop and report their unsent receivers. Used at application shutdown.
+   */
+  close(): void {
+    this.stopping.abort();
+    this.closing.abort();
+  }
+
+  /**
+   * Stops running broadcasts cleanly: requests in flight complete, no new request starts, and
+   * each broadcast reports its unsent receivers (status `-2`). Other requests are not affected.
+   */
+  stopBroadcasts(): void {
+    this.stopping.abort();
   }
 
   private parseAnswer<T extends ViberResponseEnvelope>(
@@ -412,9 +528,9 @@ export class ViberClient {
     endpoint: ViberEndpoint,
     error: unknown,
     timeoutSignal: AbortSignal,
-    userSignal: AbortSignal | undefined,
+    userSignal: AbortSignal,
   ): Error {
-    if (userSignal?.aborted && !timeoutSignal.aborted) return new ViberAbortedError(endpoint);
+    if (userSignal.aborted && !timeoutSignal.aborted) return new ViberAbortedError(endpoint);
     if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {

@@ -44,6 +44,7 @@ export interface ResolvedViberOptions {
     readonly dedupeEvents: ReadonlySet<string>;
     readonly dedupeTtlMs: number;
     readonly dedupeStore?: ViberDedupeStore;
+    readonly shutdownTimeoutMs: number;
   };
 }
 
@@ -201,6 +202,12 @@ export function resolveViberOptions(
         60 * 60 * 1000,
       ),
       dedupeStore: handling.dedupeStore,
+      shutdownTimeoutMs: positiveInteger(
+        name,
+        'handling.shutdownTimeoutMs',
+        handling.shutdownTimeoutMs,
+        10_000,
+      ),
     },
   };
 }

@@ -47,6 +47,8 @@ export interface ViberHandlingOptions {
   dedupeTtlMs?: number;
   /** Store of handled tokens. Default: in memory, bounded. Share one (Redis) across replicas. */
   dedupeStore?: ViberDedupeStore;
+  /** At shutdown, how long running handlers may take to finish, in ms. Default 10 000. */
+  shutdownTimeoutMs?: number;
 }
 
 /** Options of `ViberModule.forRoot` (and the result of a `forRootAsync` factory). */

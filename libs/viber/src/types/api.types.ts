@@ -102,12 +102,20 @@ export interface ViberBroadcastResponse extends ViberResponseEnvelope {
 
 /** Merged result of {@link ViberClient.broadcast} over any number of receivers. */
 export interface ViberBroadcastResult {
-  /** Number of `broadcast_message` requests made. */
+  /** Number of `broadcast_message` requests answered or given up (retries not counted). */
   requests: number;
-  /** The message token of each successful request, in order. */
+  /** Receivers Viber accepted: every receiver not in `failed_list`. */
+  sent: number;
+  /** The message token of each successful request, in the order they were answered. */
   message_tokens: string[];
-  /** Every receiver that was not reached, from `failed_list` or from a failed request. */
+  /**
+   * Every receiver that was not reached: Viber's per-receiver failures, receivers of a request
+   * that failed as a whole (with its status; `-1` without a Viber answer) and, when the
+   * broadcast was stopped, the receivers never sent (status `-2`).
+   */
   failed_list: ViberFailedReceiver[];
+  /** True when the broadcast was stopped (abort signal, client closing, or a fatal status). */
+  aborted: boolean;
 }
 
 /** A member of the account (deprecated for bots). */

@@ -5,6 +5,7 @@ import {
   InternalServerErrorException,
   Logger,
   PayloadTooLargeException,
+  ServiceUnavailableException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -31,6 +32,7 @@ export class ViberSignatureGuard implements CanActivate {
 
   /** Checks the signature; leaves the raw body on the request for the controller. */
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.bot.closing) throw new ServiceUnavailableException('The bot is shutting down');
     const request = context.switchToHttp().getRequest<ViberWebhookRequest>();
     const limit = this.bot.options.webhook.maxBodyBytes;
     const lengthHeader = request.headers['content-length'];
