@@ -5,6 +5,7 @@ export * from './json';
 export * from './validation';
 export * from './client';
 export * from './dedupe';
+export * from './subscribers';
 export * from './context';
 export * from './routing';
 export * from './webhook';

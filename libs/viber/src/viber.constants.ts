@@ -30,3 +30,8 @@ export function getViberOptionsToken(name: string = VIBER_DEFAULT_BOT_NAME): str
 export function getViberWebhookServiceToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
   return `ViberWebhookService:${name}`;
 }
+
+/** Injection token of a bot's subscriber registry ({@link ViberSubscribers}). */
+export function getViberSubscribersToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberSubscribers:${name}`;
+}

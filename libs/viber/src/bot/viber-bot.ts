@@ -7,6 +7,7 @@ import {
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../module/resolve-viber-options';
 import { isGuardDenial } from '../routing/guard-denial';
 import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
@@ -49,6 +50,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     /** The bot's client. */
     readonly client: ViberClient,
     private readonly dedupe: ViberDedupeStore,
+    /** The bot's subscriber registry. */
+    readonly subscribers: ViberSubscribers,
     private readonly dispose: () => void = () => undefined,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
@@ -90,6 +93,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
     }
+
+    await this.subscribers.record(callback);
 
     let welcome: ViberOutgoingMessage | undefined;
     let answered = false;

@@ -31,6 +31,8 @@ export interface ViberClientOptions {
   rateLimits?: ViberRateLimits;
   /** `broadcast_message` requests in flight at once during a broadcast. Default 10. */
   broadcastConcurrency?: number;
+  /** Called for each receiver Viber reports as not subscribed (status 6), e.g. to update a registry. */
+  onReceiverNotSubscribed?: (receiver: string) => void;
 }
 
 /** Progress of a broadcast, reported after each request. */

@@ -104,6 +104,7 @@ export class ViberClient {
   private readonly broadcastConcurrency: number;
   private readonly closing = new AbortController();
   private readonly stopping = new AbortController();
+  private readonly onNotSubscribed?: (receiver: string) => void;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -123,6 +124,7 @@ export class ViberClient {
     this.retry = resolveRetryPolicy(options.retry);
     this.limiters = new ViberRateLimiters(options.rateLimits);
     this.broadcastConcurrency = options.broadcastConcurrency ?? 10;
+    this.onNotSubscribed = options.onReceiverNotSubscribed;
   }
 
   /** The base URL requests go to. */
@@ -180,19 +182,10 @@ export class ViberClient {
         Array.isArray(message) ? `[${index}]` : '',
       ),
     );
-    if (!Array.isArray(message)) {
-      return this.requestPrepared<ViberSendMessageResponse>(
-        'send_message',
-        bodies[0]!,
-        requestOptions,
-      );
-    }
+    if (!Array.isArray(message)) return this.sendPrepared(receiver, bodies[0]!, requestOptions);
     const answers: ViberSendMessageResponse[] = [];
-    for (const body of bodies) {
-      answers.push(
-        await this.requestPrepared<ViberSendMessageResponse>('send_message', body, requestOptions),
-      );
-    }
+    for (const body of bodies)
+      answers.push(await this.sendPrepared(receiver, body, requestOptions));
     return answers;
   }
 
@@ -249,6 +242,9 @@ export class ViberClient {
           if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
           const failed = answer.failed_list ?? [];
           result.failed_list.push(...failed);
+          for (const entry of failed)
+            if (entry.status === ViberStatus.receiverNotSubscribed)
+              this.notSubscribed(entry.receiver);
           result.sent += batch.length - failed.length;
         } catch (error) {
           const aborted = error instanceof ViberAbortedError;
@@ -400,6 +396,28 @@ export class ViberClient {
     const ctx = new ValidationContext();
     validateRequestSize(ctx, json);
     throwIfInvalid(ctx);
+  }
+
+  private async sendPrepared(
+    receiver: string,
+    json: string,
+    requestOptions?: ViberRequestOptions,
+  ): Promise<ViberSendMessageResponse> {
+    try {
+      return await this.requestJson<ViberSendMessageResponse>('send_message', json, requestOptions);
+    } catch (error) {
+      if (error instanceof ViberApiError && error.status === ViberStatus.receiverNotSubscribed)
+        this.notSubscribed(receiver);
+      throw error;
+    }
+  }
+
+  private notSubscribed(receiver: string): void {
+    try {
+      this.onNotSubscribed?.(receiver);
+    } catch {
+      // A listener's failure must not change the send's outcome.
+    }
   }
 
   private requestPrepared<T extends ViberResponseEnvelope>(

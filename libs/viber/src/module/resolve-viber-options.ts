@@ -1,6 +1,9 @@
 import type { Type } from '@nestjs/common';
 import { VIBER_DEFAULT_API_URL, VIBER_DEFAULT_TIMEOUT_MS } from '../client/viber-client.options';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import type { ViberRateLimits } from '../client/viber-rate-limiter';
+import type { ViberRetryOptions } from '../client/viber-retry.policy';
+import type { ViberSubscriberStore } from '../subscribers/viber-subscriber.store';
 import type { ViberWebhookEventType } from '../types/api.types';
 import type { ViberSender } from '../types/message.types';
 import type { ViberModuleOptions } from './viber-module.options';
@@ -28,6 +31,9 @@ export interface ResolvedViberOptions {
   readonly timeout: number;
   readonly include?: Type<unknown>[];
   readonly validateMessages: boolean;
+  readonly retry?: ViberRetryOptions | false;
+  readonly rateLimits?: ViberRateLimits;
+  readonly subscribers: { readonly record: boolean; readonly store?: ViberSubscriberStore };
   readonly webhook: {
     readonly path: string;
     readonly url?: string;
@@ -171,6 +177,9 @@ export function resolveViberOptions(
     timeout: positiveInteger(name, 'timeout', options.timeout, VIBER_DEFAULT_TIMEOUT_MS),
     include: options.include,
     validateMessages: options.validateMessages ?? true,
+    retry: options.retry,
+    rateLimits: options.rateLimits,
+    subscribers: { record: options.subscribers?.record ?? true, store: options.subscribers?.store },
     webhook: {
       path: normalizeWebhookPath(rawPath),
       url: webhook.url,

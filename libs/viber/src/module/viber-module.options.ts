@@ -1,7 +1,10 @@
 import type { Type } from '@nestjs/common';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import type { ViberSubscriberStore } from '../subscribers/viber-subscriber.store';
 import type { ViberWebhookEventType } from '../types/api.types';
 import type { ViberSender } from '../types/message.types';
+import type { ViberRateLimits } from '../client/viber-rate-limiter';
+import type { ViberRetryOptions } from '../client/viber-retry.policy';
 
 /** Webhook settings of a bot. */
 export interface ViberWebhookOptions {
@@ -69,6 +72,20 @@ export interface ViberModuleOptions {
   validateMessages?: boolean;
   /** Handler and answer behaviour. */
   handling?: ViberHandlingOptions;
+  /** The subscriber registry. */
+  subscribers?: ViberSubscribersOptions;
+  /** Retries of failed API requests; `false` turns them off. */
+  retry?: ViberRetryOptions | false;
+  /** Client-side rate limits per endpoint (default: broadcast 500 requests per 10 s). */
+  rateLimits?: ViberRateLimits;
+}
+
+/** Options of the subscriber registry. */
+export interface ViberSubscribersOptions {
+  /** Record subscribers from callbacks. Default true. */
+  record?: boolean;
+  /** Where to keep them. Default: in memory. `RedisSubscriberStore` for replicas, or your own. */
+  store?: ViberSubscriberStore;
 }
 
 /** Options known before any provider runs (they shape the module itself). */

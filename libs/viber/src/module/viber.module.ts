@@ -8,11 +8,14 @@ import { ViberBot } from '../bot/viber-bot';
 import { ViberClient } from '../client/viber-client';
 import { InMemoryDedupeStore } from '../dedupe/in-memory-dedupe.store';
 import { ViberExplorer } from '../routing/viber.explorer';
+import { InMemorySubscriberStore } from '../subscribers/in-memory-subscriber.store';
+import { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import {
   VIBER_DEFAULT_BOT_NAME,
   getViberBotToken,
   getViberClientToken,
   getViberOptionsToken,
+  getViberSubscribersToken,
   getViberWebhookServiceToken,
 } from '../viber.constants';
 import { createViberWebhookController } from '../webhook/viber-webhook.controller';
@@ -38,9 +41,18 @@ function createBot(options: ResolvedViberOptions): ViberBot {
     sender: options.sender,
     timeout: options.timeout,
     validate: options.validateMessages,
+    retry: options.retry,
+    rateLimits: options.rateLimits,
+    onReceiverNotSubscribed: (receiver) => void subscribers.markNotSubscribed(receiver),
   });
+  const subscribers = new ViberSubscribers(
+    options.subscribers.store ?? new InMemorySubscriberStore(),
+    client,
+    options.subscribers.record,
+    options.name,
+  );
   const dedupe = options.handling.dedupeStore ?? new InMemoryDedupeStore();
-  return new ViberBot(options, client, dedupe, () => {
+  return new ViberBot(options, client, dedupe, subscribers, () => {
     httpAgent.destroy();
     httpsAgent.destroy();
   });
@@ -67,22 +79,31 @@ function defineBot(definition: DynamicModule, extras: ViberModuleExtras): Dynami
       useFactory: (bot: ViberBot) => bot.client,
       inject: [VIBER_BOT_INSTANCE],
     },
+    {
+      provide: getViberSubscribersToken(name),
+      useFactory: (bot: ViberBot) => bot.subscribers,
+      inject: [VIBER_BOT_INSTANCE],
+    },
     { provide: VIBER_WEBHOOK_SERVICE_INSTANCE, useClass: ViberWebhookService },
     { provide: getViberWebhookServiceToken(name), useExisting: VIBER_WEBHOOK_SERVICE_INSTANCE },
     ViberExplorer,
   ];
-  const exports: Array<string | typeof ViberClient | typeof ViberWebhookService> = [
+  const exports: Array<
+    string | typeof ViberClient | typeof ViberWebhookService | typeof ViberSubscribers
+  > = [
     getViberOptionsToken(name),
     getViberBotToken(name),
     getViberClientToken(name),
     getViberWebhookServiceToken(name),
+    getViberSubscribersToken(name),
   ];
   if (name === VIBER_DEFAULT_BOT_NAME) {
     providers.push(
       { provide: ViberClient, useExisting: getViberClientToken(name) },
       { provide: ViberWebhookService, useExisting: VIBER_WEBHOOK_SERVICE_INSTANCE },
+      { provide: ViberSubscribers, useExisting: getViberSubscribersToken(name) },
     );
-    exports.push(ViberClient, ViberWebhookService);
+    exports.push(ViberClient, ViberWebhookService, ViberSubscribers);
   }
   return {
     ...definition,

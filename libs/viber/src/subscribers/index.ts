@@ -1,0 +1,4 @@
+export * from './viber-subscriber.types';
+export * from './viber-subscriber.store';
+export * from './in-memory-subscriber.store';
+export * from './viber-subscribers.service';
