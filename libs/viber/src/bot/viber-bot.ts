@@ -89,7 +89,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     const dedupeKey = handling.dedupeEvents.has(callback.event)
       ? `${this.options.name}:${callback.event}:${callback.message_token}`
       : undefined;
-    if (dedupeKey !== undefined && !(await this.dedupe.claim(dedupeKey, handling.dedupeTtlMs))) {
+    if (dedupeKey !== undefined && !(await this.claim(dedupeKey))) {
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
     }
@@ -125,7 +125,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
       return welcome ? { status: 200, body: welcome } : OK;
     }
     if (outcome.failed && handling.errorStatus !== 200) {
-      if (dedupeKey !== undefined) await this.dedupe.release(dedupeKey);
+      if (dedupeKey !== undefined) await this.release(dedupeKey);
       return { status: handling.errorStatus };
     }
     return welcome ? { status: 200, body: welcome } : OK;
@@ -172,6 +172,31 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
       }),
     ]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Claims a callback in the dedupe store. A store failure (Redis down) fails open: the callback
+   * is handled, since a possible duplicate is better than a lost message.
+   */
+  private async claim(key: string): Promise<boolean> {
+    try {
+      return await this.dedupe.claim(key, this.options.handling.dedupeTtlMs);
+    } catch (error) {
+      this.logger.error(
+        `Dedupe store failed, handling the callback anyway: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return true;
+    }
+  }
+
+  private async release(key: string): Promise<void> {
+    try {
+      await this.dedupe.release(key);
+    } catch (error) {
+      this.logger.error(
+        `Dedupe store release failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** Runs every matching handler in order; never rejects. */
