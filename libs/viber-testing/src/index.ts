@@ -9,5 +9,7 @@ export * from './emulator/viber-emulator.error';
 export * from './emulator/simulated-user.model';
 export * from './emulator/viber-callbacks.factory';
 export * from './emulator/viber-signature.util';
+export * from './emulator/chat-page/chat-page.types';
+export { renderChatPage } from './emulator/chat-page/chat-page.html';
 export { stringifyJson, randomMessageToken } from './emulator/raw-json.util';
 export { requiredApiLevel, type RequiredApiLevel } from './emulator/api-request.validator';

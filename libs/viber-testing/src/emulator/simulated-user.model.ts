@@ -14,6 +14,7 @@ import type {
   EmulatorCallbackDelivery,
   EmulatorOnlineStatus,
   EmulatorTranscriptEntry,
+  EmulatorUserActivity,
   EmulatorWebhook,
   ReplyWaitOptions,
   SimulatedUserProfile,
@@ -49,6 +50,8 @@ export interface SimulatedUserHost {
   acceptWelcome(user: SimulatedUser, answer: string): EmulatorBotMessage | null;
   /** Default reply-waiting options. */
   readonly replyDefaults: ReplyWaitOptions;
+  /** Told about each user action before its callback is posted (the emulator emits `userActivity`). */
+  reportActivity?(activity: EmulatorUserActivity): void;
 }
 
 /** Name sent in callbacks when the webhook did not ask for names (`send_name: false`). */
@@ -224,6 +227,14 @@ export class SimulatedUser {
       context: options.context,
       subscribed: this.isSubscribed,
     });
+    this.host.reportActivity?.({
+      kind: 'conversation_started',
+      userId: this.id,
+      token: callback.event.message_token,
+      context: options.context,
+      subscribed: this.isSubscribed,
+      timestamp: callback.event.timestamp,
+    });
     const { first } = await this.host.postCallback(callback, this.id);
     if (!first.ok) {
       if (options.expectOk ?? this.host.replyDefaults.expectOk ?? true)
@@ -239,6 +250,7 @@ export class SimulatedUser {
     this.isSubscribed = true;
     this.trackingData = undefined;
     const callback = this.host.callbacks.subscribed(this.toCallbackUser());
+    this.reportSubscription('subscribed', callback);
     return this.postSimple(callback, options.expectOk);
   }
 
@@ -250,6 +262,7 @@ export class SimulatedUser {
     this.requireWebhook('unsubscribe');
     this.isSubscribed = false;
     const callback = this.host.callbacks.unsubscribed(this.id);
+    this.reportSubscription('unsubscribed', callback);
     return this.postSimple(callback, options.expectOk);
   }
 
@@ -272,13 +285,21 @@ export class SimulatedUser {
     }
     this.isSubscribed = true;
     this.unansweredSends.length = 0;
-    const callback = this.host.callbacks.message(this.toCallbackUser(), incoming, {
-      silent: options.silent ?? false,
-    });
+    const silent = options.silent ?? false;
+    const callback = this.host.callbacks.message(this.toCallbackUser(), incoming, { silent });
     this.transcript.push({
       from: 'user',
       token: callback.event.message_token,
       message: callback.event.message,
+      silent,
+      timestamp: callback.event.timestamp,
+    });
+    this.host.reportActivity?.({
+      kind: 'message',
+      userId: this.id,
+      token: callback.event.message_token,
+      message: callback.event.message,
+      silent,
       timestamp: callback.event.timestamp,
     });
     const start = this.received.length;
@@ -378,6 +399,18 @@ export class SimulatedUser {
       throw notOk(callback, first);
     }
     return delivery;
+  }
+
+  private reportSubscription(
+    kind: 'subscribed' | 'unsubscribed',
+    callback: SignedViberCallback,
+  ): void {
+    this.host.reportActivity?.({
+      kind,
+      userId: this.id,
+      token: callback.event.message_token,
+      timestamp: callback.event.timestamp,
+    });
   }
 
   private requireWebhook(action: string): void {

@@ -15,6 +15,7 @@ import {
 } from 'nestjs-viber';
 import { checkMessageBody, messageFields, refuse, type ApiRefusal } from './api-request.validator';
 import { CallbackDeliveryService } from './callback-delivery.service';
+import { ChatPageRouter } from './chat-page/chat-page.router';
 import { SimulatedUser, type SimulatedUserHost } from './simulated-user.model';
 import { MessageTokenGenerator, stringifyJson } from './raw-json.util';
 import {
@@ -32,6 +33,8 @@ import {
   type EmulatorCallbackAttempt,
   type EmulatorCallbackDelivery,
   type EmulatorMessageSource,
+  type EmulatorReceipt,
+  type EmulatorUserActivity,
   type EmulatorWebhook,
   type EmulatorWebhookPreset,
   type ReplyWaitOptions,
@@ -114,6 +117,10 @@ interface ApiAnswer {
  *   `"Subscriber"`; without `send_photo`, no avatar.
  * - `post` accepts only `from` = the account's admin id (`account.adminId`), refuses keyboards
  *   (3), and posts no callbacks.
+ *
+ * The same server serves a web chat page at {@link chatUrl} (`/` or `/chat`) where a person talks
+ * to the bot as a simulated user, with its JSON endpoints and Server-Sent Events under
+ * `/_emulator/` (see {@link ChatPageRouter}); these requests are not logged in {@link requests}.
  */
 export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements SimulatedUserHost {
   /** The bot's auth token the emulator accepts and signs callbacks with. */
@@ -151,6 +158,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly closeHooks = new Set<(error: Error) => void>();
+  private readonly chatPage: ChatPageRouter;
   private currentWebhook: EmulatorWebhook | undefined;
   private listening = false;
   private closed = false;
@@ -203,6 +211,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
     });
     if (options.webhook !== undefined) this.setWebhook(options.webhook);
     for (const user of options.users ?? []) this.user(user);
+    this.chatPage = new ChatPageRouter(this);
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) {
@@ -236,6 +245,15 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   get origin(): string {
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
     return `http://${host}:${this.port}`;
+  }
+
+  /**
+   * The web chat page, e.g. `http://127.0.0.1:41234/`: pick or create a simulated user, open the
+   * conversation, send text, pictures, locations and contacts, see the bot's messages (keyboards
+   * and rich media drawn and tappable) live.
+   */
+  get chatUrl(): string {
+    return `${this.origin}/`;
   }
 
   /** The API base URL to give the bot's client as `apiUrl`, e.g. `http://127.0.0.1:41234/pa`. */
@@ -306,6 +324,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
     if (existing !== undefined) return existing;
     const created = new SimulatedUser(profile, this);
     this.userMap.set(created.id, created);
+    this.safeEmit('userAdded', created);
     return created;
   }
 
@@ -426,6 +445,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
     const error = new ViberEmulatorError('The Viber emulator was closed');
     for (const hook of [...this.closeHooks]) hook(error);
     this.closeHooks.clear();
+    this.chatPage.close();
     if (this.listening) {
       await new Promise<void>((resolve) => {
         this.server.close(() => resolve());
@@ -516,6 +536,11 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
     });
   }
 
+  /** @internal Emits a user's action as `userActivity` (called by {@link SimulatedUser}). */
+  reportActivity(activity: EmulatorUserActivity): void {
+    this.safeEmit('userActivity', activity);
+  }
+
   /** @internal Validates and records the welcome message of a `conversation_started` answer. */
   acceptWelcome(user: SimulatedUser, answer: string): EmulatorBotMessage | null {
     const text = answer.trim();
@@ -553,6 +578,10 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   ): Promise<void> {
     const { text, bytes } = await readBody(request);
     const path = new URL(request.url ?? '/', 'http://emulator').pathname.replace(/\/+$/, '');
+    if (this.chatPage.matches(path)) {
+      await this.chatPage.handle(request, response, path, text);
+      return;
+    }
     const prefix = `${this.options.basePath}/`;
     const endpoint = path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
     const method = request.method ?? 'GET';
@@ -990,16 +1019,28 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   private async sendReceipts(user: SimulatedUser, record: EmulatorBotMessage): Promise<void> {
     if (this.closed || this.currentWebhook === undefined) return;
     const failure = !user.subscribed ? 'receiver unsubscribed' : user.simulatedFailure;
+    const receipt = (status: EmulatorReceipt['status'], desc?: string): void =>
+      this.safeEmit('receipt', {
+        userId: user.id,
+        token: record.token,
+        status,
+        ...(desc !== undefined ? { desc } : {}),
+        timestamp: Date.now(),
+      });
     if (failure !== undefined) {
+      receipt('failed', failure);
       if (this.eventEnabled('failed')) {
         await this.postCallback(this.callbacks.failed(user.id, record.token, failure), user.id);
       }
       return;
     }
+    receipt('delivered');
     if (this.eventEnabled('delivered')) {
       await this.postCallback(this.callbacks.delivered(user.id, record.token), user.id);
     }
-    if (this.eventEnabled('seen') && !this.closed) {
+    if (this.closed) return;
+    receipt('seen');
+    if (this.eventEnabled('seen')) {
       await this.postCallback(this.callbacks.seen(user.id, record.token), user.id);
     }
   }

@@ -5,6 +5,7 @@ import type {
   ViberOutgoingMessage,
   ViberWebhookEventType,
 } from 'nestjs-viber';
+import type { SimulatedUser } from './simulated-user.model';
 
 /** The default delays between re-sends of a callback that was not answered 200, in ms. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
@@ -196,6 +197,8 @@ export type EmulatorTranscriptEntry =
       token: string;
       /** What the user sent. */
       message: ViberIncomingMessage;
+      /** Whether it was a silent action (a `Silent` button): Viber does not show it. */
+      silent?: boolean;
       /** When (epoch ms). */
       timestamp: number;
     }
@@ -274,6 +277,61 @@ export interface EmulatorCallbackAttempt {
   timestamp: number;
 }
 
+/** Something a simulated user did, as the `userActivity` event reports it. */
+export type EmulatorUserActivity =
+  | {
+      /** The user sent a message (typed, or a tapped button). */
+      kind: 'message';
+      /** The user's id. */
+      userId: string;
+      /** Token of the `message` callback. */
+      token: string;
+      /** What the user sent. */
+      message: ViberIncomingMessage;
+      /** Whether it was a silent action (not shown in the conversation). */
+      silent: boolean;
+      /** When (epoch ms). */
+      timestamp: number;
+    }
+  | {
+      /** The user opened the 1-on-1 chat (`conversation_started`). */
+      kind: 'conversation_started';
+      /** The user's id. */
+      userId: string;
+      /** Token of the callback. */
+      token: string;
+      /** Deep-link context, if any. */
+      context: string | undefined;
+      /** Whether the user was already subscribed. */
+      subscribed: boolean;
+      /** When (epoch ms). */
+      timestamp: number;
+    }
+  | {
+      /** The user subscribed or unsubscribed. */
+      kind: 'subscribed' | 'unsubscribed';
+      /** The user's id. */
+      userId: string;
+      /** Token of the callback. */
+      token: string;
+      /** When (epoch ms). */
+      timestamp: number;
+    };
+
+/** What happened to a bot message on the user's device (the `receipt` event). */
+export interface EmulatorReceipt {
+  /** The receiving user's id. */
+  userId: string;
+  /** The bot message's token. */
+  token: string;
+  /** `delivered`, then `seen`; or `failed` when the client refused it. */
+  status: 'delivered' | 'seen' | 'failed';
+  /** Failure description (`failed` only). */
+  desc?: string;
+  /** When (epoch ms). */
+  timestamp: number;
+}
+
 /** Events of a {@link ViberEmulator} (`emulator.on('botMessage', …)`). */
 export interface ViberEmulatorEvents {
   /** Every API request, after it was answered. */
@@ -282,4 +340,13 @@ export interface ViberEmulatorEvents {
   botMessage: [message: EmulatorBotMessage];
   /** Every callback attempt, after it ended. */
   callback: [delivery: EmulatorCallbackDelivery, attempt: EmulatorCallbackAttempt];
+  /** A simulated user was created. */
+  userAdded: [user: SimulatedUser];
+  /** A simulated user acted (message, tap, conversation opened, (un)subscribed), before its callback is posted. */
+  userActivity: [activity: EmulatorUserActivity];
+  /**
+   * A bot message reached the user's device (`delivered`), was read (`seen`) or refused
+   * (`failed`); emitted when the receipts are due, whether or not the webhook asked for them.
+   */
+  receipt: [receipt: EmulatorReceipt];
 }
