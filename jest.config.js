@@ -12,6 +12,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   transform,
+  // Built package copies declare the name `nestjs-viber` too; jest must not see them.
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/packages', '<rootDir>/test/consumers'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/packages/', '<rootDir>/test/consumers/'],
 };
 
 /** @type {import('jest').Config} */

@@ -13,3 +13,4 @@ export * from './emulator/chat-page/chat-page.types';
 export { renderChatPage } from './emulator/chat-page/chat-page.html';
 export { stringifyJson, randomMessageToken } from './emulator/raw-json.util';
 export { requiredApiLevel, type RequiredApiLevel } from './emulator/api-request.validator';
+export * from './harness';
