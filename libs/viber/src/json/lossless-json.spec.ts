@@ -1,29 +1,15 @@
 import { parseJsonLossless } from './lossless-json';
 
 describe('parseJsonLossless', () => {
-  it('keeps integers above 2^53 exact, as strings', () => {
-    expect(parseJsonLossless('{"a":5491057495223473139,"b":[-9223372036854775808]}')).toEqual({
-      a: '5491057495223473139',
-      b: ['-9223372036854775808'],
-    });
-  });
-
-  it('leaves safe numbers, floats and exponents as numbers', () => {
+  it('keeps message_token and chat_id above 2^53 exact, as strings, at any depth', () => {
     expect(
       parseJsonLossless(
-        '{"a":9007199254740991,"b":1.12345678901234567,"c":1e20,"d":12345678901234567.5}',
+        '{"message_token":5491057495223473139,"chat_id" : -9223372036854775808,"x":{"message_token":5167121934301882005}}',
       ),
-      // eslint-disable-next-line no-loss-of-precision -- the same literals JSON.parse reads
-    ).toEqual({ a: 9007199254740991, b: 1.12345678901234567, c: 1e20, d: 12345678901234567.5 });
-  });
-
-  it('never touches digits inside strings, including escaped quotes', () => {
-    const text =
-      '{"s":"12345678901234567890","t":"a\\"12345678901234567890\\"","u":12345678901234567890}';
-    expect(parseJsonLossless(text)).toEqual({
-      s: '12345678901234567890',
-      t: 'a"12345678901234567890"',
-      u: '12345678901234567890',
+    ).toEqual({
+      message_token: '5491057495223473139',
+      chat_id: '-9223372036854775808',
+      x: { message_token: '5167121934301882005' },
     });
   });
 
@@ -35,10 +21,36 @@ describe('parseJsonLossless', () => {
     });
   });
 
+  it('parses every other number as JSON.parse does (no string where a number was sent)', () => {
+    const text = '{"text":12345678901234567890,"a":1.5,"b":1e20,"message_token":12}';
+    expect(parseJsonLossless(text)).toEqual({
+      ...(JSON.parse(text) as object),
+      message_token: '12',
+    });
+    expect(typeof (parseJsonLossless(text) as { text: unknown }).text).toBe('number');
+  });
+
+  it('never touches digits inside strings, including escaped keys', () => {
+    const text =
+      '{"s":"\\"message_token\\":12345678901234567890","message_token":5466394344559121456}';
+    expect(parseJsonLossless(text)).toEqual({
+      s: '"message_token":12345678901234567890',
+      message_token: '5466394344559121456',
+    });
+  });
+
   it('throws SyntaxError on text that is not JSON', () => {
-    expect(() => parseJsonLossless('{"a":12345678901234567890')).toThrow(SyntaxError);
+    expect(() => parseJsonLossless('{"message_token":12345678901234567890')).toThrow(SyntaxError);
     expect(() => parseJsonLossless('nope')).toThrow(SyntaxError);
     expect(() => parseJsonLossless('')).toThrow(SyntaxError);
+  });
+
+  it('fails fast on a large broken body (no super-linear scan)', () => {
+    // An unterminated string full of escaped quotes made an earlier string-skipping regex quadratic.
+    const broken = `{"message_token":1234567890123456789,"x":"${'a\\"'.repeat(400_000)}`;
+    expect(() => parseJsonLossless(broken)).toThrow(SyntaxError);
+    const spaced = `{${'"message_token"   '.repeat(50_000)}`;
+    expect(() => parseJsonLossless(spaced)).toThrow(SyntaxError);
   });
 
   it('keeps __proto__ as an own data property, never as a prototype', () => {

@@ -1,32 +1,24 @@
 /**
- * JSON parsing that keeps 64-bit integers exact. `JSON.parse` rounds integers above 2^53
- * (`5491057495223473139` → `5491057495223473000`); Viber's `message_token` and `chat_id` are such
- * integers. Integers that are not safe are turned into decimal strings before parsing, and the
- * known token fields are always strings.
+ * JSON parsing that keeps Viber's 64-bit ids exact. `JSON.parse` rounds integers above 2^53
+ * (`5491057495223473139` → `5491057495223473000`); `message_token` and `chat_id` are such
+ * integers. Their values are quoted before parsing, so they come out as exact decimal strings.
+ * Every other number parses as `JSON.parse` would.
  */
 
-// A JSON string (skipped as a whole, so digits inside strings are never touched) or an integer
-// of 16 or more digits that is a whole number token (not part of a fraction or an exponent).
-const STRING_OR_BIG_INTEGER = /"[^"\\]*(?:\\.[^"\\]*)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
-const HAS_LONG_DIGIT_RUN = /\d{16}/;
+// An integer value of a `message_token` or `chat_id` key. It cannot match inside a JSON string:
+// quotes inside strings are escaped, so `"message_token"` followed by `:` is always a real key.
+// The pattern has no nested quantifiers: its cost is linear in the text, even for broken input.
+const TOKEN_INTEGER = /("(?:message_token|chat_id)"\s*:\s*)(-?\d+)(?=\s*[,}\]])/g;
 
 /** Top-level fields that are 64-bit ids: always returned as strings. */
 const TOKEN_FIELDS = ['message_token', 'chat_id'] as const;
 
-function quoteUnsafeInteger(match: string): string {
-  if (match.charCodeAt(0) === 34 /* " */) return match;
-  return Number.isSafeInteger(Number(match)) ? match : `"${match}"`;
-}
-
 /**
- * Parses JSON text; integers beyond `Number.MAX_SAFE_INTEGER` become exact decimal strings.
+ * Parses JSON text; `message_token` and `chat_id` integers become exact decimal strings.
  * Throws `SyntaxError` for text that is not JSON, like `JSON.parse`.
  */
 export function parseJsonLossless(text: string): unknown {
-  const source = HAS_LONG_DIGIT_RUN.test(text)
-    ? text.replace(STRING_OR_BIG_INTEGER, quoteUnsafeInteger)
-    : text;
-  const value: unknown = JSON.parse(source);
+  const value: unknown = JSON.parse(text.replace(TOKEN_INTEGER, '$1"$2"'));
   normalizeTokenFields(value);
   return value;
 }

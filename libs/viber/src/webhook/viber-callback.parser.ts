@@ -74,6 +74,31 @@ function hydrate(value: unknown, schema: DtoClass): void {
   }
 }
 
+/**
+ * The validator finds an object's schema through `value.constructor`: an own `constructor` key
+ * (in the callback or one of its validated objects) would shadow it. Returns the path of one.
+ */
+function findOwnConstructorKey(
+  value: Record<string, unknown>,
+  schema: DtoClass,
+  path = 'body',
+): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(value, 'constructor')) return path;
+  const nested = NESTED.get(schema);
+  if (!nested) return undefined;
+  for (const key of Object.keys(nested)) {
+    const child = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+    if (!isPlainObject(child)) continue;
+    const found = findOwnConstructorKey(
+      child,
+      nested[key]!,
+      path === 'body' ? key : `${path}.${key}`,
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The first broken rule, with its path: `sender.id must be a string`. */
 function firstProblem(errors: ValidationError[], parent = ''): string | undefined {
   for (const error of errors) {
@@ -112,8 +137,20 @@ export function parseViberCallback(raw: Buffer): ParsedViberCallback {
   if (!schema) {
     return { known: false, event, body: value };
   }
+  const shadowed = findOwnConstructorKey(value, schema);
+  if (shadowed !== undefined) {
+    throw new ViberCallbackParseError(
+      `Invalid ${event} callback: ${shadowed} must not have a "constructor" field`,
+    );
+  }
   hydrate(value, schema);
-  const errors = validateSync(value, { forbidUnknownValues: true, stopAtFirstError: true });
+  let errors: ValidationError[];
+  try {
+    errors = validateSync(value, { forbidUnknownValues: true, stopAtFirstError: true });
+  } catch {
+    // A hostile shape the validator cannot walk is an invalid callback, never a 500.
+    throw new ViberCallbackParseError(`Invalid ${event} callback`);
+  }
   if (errors.length > 0) {
     throw new ViberCallbackParseError(
       `Invalid ${event} callback: ${firstProblem(errors) ?? 'unknown problem'}`,
