@@ -14,7 +14,12 @@ const common = {
   transform,
   // Built package copies declare the name `nestjs-viber` too; jest must not see them.
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/packages', '<rootDir>/test/consumers'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/', '<rootDir>/packages/', '<rootDir>/test/consumers/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/dist/',
+    '<rootDir>/packages/',
+    '<rootDir>/test/consumers/',
+  ],
 };
 
 /** @type {import('jest').Config} */
