@@ -1,9 +1,10 @@
-import type {
-  ViberEventName,
-  ViberIncomingMessage,
-  ViberKeyboard,
-  ViberOutgoingMessage,
-  ViberWebhookEventType,
+import {
+  VIBER_WEBHOOK_EVENT_TYPES,
+  type ViberEventName,
+  type ViberIncomingMessage,
+  type ViberKeyboard,
+  type ViberOutgoingMessage,
+  type ViberWebhookEventType,
 } from 'nestjs-viber';
 import type { SimulatedUser } from './simulated-user.model';
 
@@ -11,14 +12,7 @@ import type { SimulatedUser } from './simulated-user.model';
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
 
 /** Every optional event, the list `set_webhook` registers when `event_types` is omitted. */
-export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = [
-  'delivered',
-  'seen',
-  'failed',
-  'subscribed',
-  'unsubscribed',
-  'conversation_started',
-];
+export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = VIBER_WEBHOOK_EVENT_TYPES;
 
 /** A webhook registration, as `set_webhook` stores it (or as preset in the options). */
 export interface EmulatorWebhook {

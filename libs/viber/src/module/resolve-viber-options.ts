@@ -4,7 +4,7 @@ import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
 import type { ViberRateLimits } from '../client/viber-rate-limiter';
 import type { ViberRetryOptions } from '../client/viber-retry.policy';
 import type { ViberSubscriberStore } from '../subscribers/viber-subscriber.store';
-import type { ViberWebhookEventType } from '../types/api.types';
+import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from '../types/api.types';
 import type { ViberSender } from '../types/message.types';
 import type { ViberModuleOptions } from './viber-module.options';
 
@@ -62,14 +62,7 @@ export class ViberOptionsError extends Error {
   }
 }
 
-const EVENT_TYPES: ReadonlySet<string> = new Set([
-  'delivered',
-  'seen',
-  'failed',
-  'subscribed',
-  'unsubscribed',
-  'conversation_started',
-]);
+const EVENT_TYPES: ReadonlySet<string> = new Set(VIBER_WEBHOOK_EVENT_TYPES);
 
 function positiveInteger(name: string, option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;

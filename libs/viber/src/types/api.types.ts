@@ -10,9 +10,18 @@ export type ViberEndpoint =
   | 'get_online'
   | 'post';
 
+/** Every value `set_webhook` accepts in `event_types` (SPEC §1.1). */
+export const VIBER_WEBHOOK_EVENT_TYPES = [
+  'delivered',
+  'seen',
+  'failed',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+] as const;
+
 /** Optional callback events that `set_webhook` can filter (the rest are always sent). */
-export type ViberWebhookEventType =
-  'delivered' | 'seen' | 'failed' | 'subscribed' | 'unsubscribed' | 'conversation_started';
+export type ViberWebhookEventType = (typeof VIBER_WEBHOOK_EVENT_TYPES)[number];
 
 /** Fields of every API response. Big integers arrive as strings. */
 export interface ViberResponseEnvelope {
