@@ -196,7 +196,7 @@ describe.each(PLATFORMS)('subscriber registry on %s', (platform) => {
         name: u % 2 === 0 ? `c${u}-v8` : `c${u}-v9`,
       });
     }
-  });
+  }, 60_000);
 });
 
 describe('broadcastToSubscribers', () => {
