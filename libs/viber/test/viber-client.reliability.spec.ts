@@ -165,16 +165,39 @@ describe('ViberClient reliability', () => {
     it('serves callers in order and lets an aborted caller go without blocking the others', async () => {
       const limiter = new SlidingWindowRateLimiter({ limit: 1, intervalMs: 40 });
       const order: string[] = [];
-      await limiter.acquire('send_message').then(() => order.push('a'));
+      const releaseA = await limiter.acquire('send_message');
+      order.push('a');
+      releaseA();
       const controller = new AbortController();
       const b = limiter.acquire('send_message', controller.signal).then(
         () => order.push('b'),
         () => order.push('b aborted'),
       );
-      const c = limiter.acquire('send_message').then(() => order.push('c'));
+      const c = limiter.acquire('send_message').then((release) => {
+        order.push('c');
+        release();
+      });
       controller.abort();
       await Promise.all([b, c]);
       expect(order).toEqual(['a', 'b aborted', 'c']);
+    });
+
+    it('counts a slot from the end of its request: a long request delays the next window', async () => {
+      let now = 0;
+      const limiter = new SlidingWindowRateLimiter({ limit: 1, intervalMs: 10 }, () => now);
+      const release = await limiter.acquire('broadcast_message');
+      let second = false;
+      const next = limiter.acquire('broadcast_message').then((r) => {
+        second = true;
+        r();
+      });
+      now = 1000; // the first request is still in flight long after its window
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(second).toBe(false);
+      release(); // ends at 1000: the next may start at 1010
+      now = 1010;
+      await next;
+      expect(second).toBe(true);
     });
   });
 

@@ -216,6 +216,9 @@ export class ViberClient {
       aborted: false,
     };
     const signal = this.combineSignals(options.signal);
+    // The message is serialized once; each request only adds its list of receivers.
+    const messageJson = JSON.stringify(prepared);
+    const head = messageJson === '{}' ? '{' : `${messageJson.slice(0, -1)},`;
     let next = 0;
     let stop: { status: number; message: string } | undefined;
     const report = (): void => {
@@ -233,7 +236,7 @@ export class ViberClient {
           break;
         }
         const batch = batches[next++]!;
-        const json = JSON.stringify({ ...prepared, broadcast_list: batch });
+        const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
         try {
           this.checkSize(json);
           const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
@@ -436,22 +439,27 @@ export class ViberClient {
     const signal = this.combineSignals(requestOptions?.signal);
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      await this.limiters.acquire(endpoint, signal);
+      const release = await this.limiters.acquire(endpoint, signal);
+      let error: unknown;
       try {
         return await this.attempt<T>(endpoint, json, signal);
-      } catch (error) {
-        const delay = backoffDelay(this.retry, attempt);
-        const canRetry =
-          attempt < this.retry.maxAttempts &&
-          isRetryableFailure(error, endpoint) &&
-          Date.now() - started + delay <= this.retry.maxTotalMs &&
-          !signal.aborted;
-        if (!canRetry) throw error;
-        this.logger.debug?.(
-          `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
-        );
-        await abortableSleep(delay, signal, endpoint);
+      } catch (failure) {
+        error = failure;
+      } finally {
+        // The slot counts from the end of the request: at most `limit` arrivals per window.
+        release();
       }
+      const delay = backoffDelay(this.retry, attempt);
+      const canRetry =
+        attempt < this.retry.maxAttempts &&
+        isRetryableFailure(error, endpoint) &&
+        Date.now() - started + delay <= this.retry.maxTotalMs &&
+        !signal.aborted;
+      if (!canRetry) throw error;
+      this.logger.debug?.(
+        `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
+      );
+      await abortableSleep(delay, signal, endpoint);
     }
   }
 

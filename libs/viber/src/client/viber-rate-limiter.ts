@@ -41,30 +41,50 @@ export function abortableSleep(
   });
 }
 
+/** Ends a request's hold on its rate-limit slot; call it once the answer (or failure) is in. */
+export type ViberRateLimitRelease = () => void;
+
+const NO_LIMIT_RELEASE: ViberRateLimitRelease = () => undefined;
+
 /**
- * A sliding-window limiter: the n-th request waits until the (n − limit)-th is `intervalMs` old.
- * Callers are served in arrival order.
+ * A sliding-window limiter: the n-th request starts only `intervalMs` after the (n − limit)-th
+ * request ended. Counting from the end of a request, not its start, guarantees that at most
+ * `limit` requests *arrive* at the API in any window, whatever the network delays (Viber counts
+ * arrivals). Callers are served in arrival order.
  */
 export class SlidingWindowRateLimiter {
-  private readonly starts: number[];
+  /** When each of the last `limit` requests ended (a pending promise while it is in flight). */
+  private readonly ends: Array<Promise<number>>;
   private index = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly rate: ViberRateLimit,
     private readonly now: () => number = Date.now,
   ) {
-    this.starts = new Array<number>(rate.limit).fill(Number.NEGATIVE_INFINITY);
+    this.ends = new Array<Promise<number>>(rate.limit).fill(
+      Promise.resolve(Number.NEGATIVE_INFINITY),
+    );
   }
 
-  /** Resolves when the caller may send; records the send time. */
-  acquire(endpoint: ViberEndpoint, signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(async () => {
-      const oldest = this.starts[this.index]!;
-      const wait = oldest + this.rate.intervalMs - this.now();
+  /** Resolves when the caller may send, with the function that ends its hold on the slot. */
+  acquire(endpoint: ViberEndpoint, signal?: AbortSignal): Promise<ViberRateLimitRelease> {
+    const turn = this.queue.then(async (): Promise<ViberRateLimitRelease> => {
+      const ended = await this.ends[this.index]!;
+      const wait = ended + this.rate.intervalMs - this.now();
       if (wait > 0) await abortableSleep(wait, signal, endpoint);
-      this.starts[this.index] = this.now();
-      this.index = (this.index + 1) % this.starts.length;
+      else if (signal?.aborted) throw new ViberAbortedError(endpoint);
+      let release!: (time: number) => void;
+      this.ends[this.index] = new Promise<number>((resolve) => {
+        release = resolve;
+      });
+      this.index = (this.index + 1) % this.ends.length;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        release(this.now());
+      };
     });
     // A caller that aborts must not block the ones behind it.
     this.queue = turn.catch(() => undefined);
@@ -91,8 +111,10 @@ export class ViberRateLimiters {
     }
   }
 
-  /** Waits for a slot of the endpoint (immediately when it has no limit). */
-  acquire(endpoint: ViberEndpoint, signal?: AbortSignal): Promise<void> {
-    return this.limiters.get(endpoint)?.acquire(endpoint, signal) ?? Promise.resolve();
+  /** Waits for a slot of the endpoint (immediately when it has no limit); call the release when done. */
+  acquire(endpoint: ViberEndpoint, signal?: AbortSignal): Promise<ViberRateLimitRelease> {
+    return (
+      this.limiters.get(endpoint)?.acquire(endpoint, signal) ?? Promise.resolve(NO_LIMIT_RELEASE)
+    );
   }
 }
