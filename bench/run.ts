@@ -1,0 +1,794 @@
+/**
+ * Benchmarks of nestjs-viber side by side with the limit and the other Viber SDKs, in one run on
+ * one machine: webhook ingest, outgoing throughput, memory. Prints the tables and writes them
+ * into BENCHMARKS.md (between its result markers). Every server, client and the fake API run in
+ * their own process; the load generator (autocannon) runs here.
+ *
+ *   npm run bench                    # full run (about 5 minutes)
+ *   npm run bench -- --quick         # short durations and counts: checks the harness (< 1 min)
+ *   npm run bench -- --only=ingest   # one or more of ingest,outgoing,memory (comma-separated)
+ *   npm run bench -- --targets=limit,nest-fastify   # only these ingest targets
+ *   npm run bench -- --profile       # also CPU-profile the nestjs-viber servers (--cpu-prof)
+ *   npm run bench -- --no-write      # print only, leave BENCHMARKS.md alone
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenSequence, FIXED_MESSAGE_TOKEN } from './callbacks';
+import { buildBench, removeBuild } from './build';
+import { BenchChild, REPO_ROOT, useBuild, type IpcMessage } from './child-process';
+import type { FakeApiStats } from './fake-viber-api';
+import type { IngestTarget } from './ingest-server';
+import { runLoad, USER_POOL, type CallbackMode, type LoadResult } from './load';
+import type { BroadcastStyle, OutgoingClient } from './outgoing-client';
+import { summarizeProfile } from './profile-summary';
+import { machineDescription, mb, num, ratio, table, verdict } from './report';
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const PROFILE = args.includes('--profile');
+const WRITE = !args.includes('--no-write');
+const TARGETS = args
+  .find((a) => a.startsWith('--targets='))
+  ?.slice('--targets='.length)
+  .split(',')
+  .map((s) => s.trim());
+const ONLY = new Set(
+  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? 'ingest,outgoing,memory')
+    .split(',')
+    .map((s) => s.trim()),
+);
+
+/** Every size and duration of the run. */
+const CONFIG = QUICK
+  ? {
+      connections: 50,
+      warmupSec: 0.5,
+      durationSec: 1,
+      sends: 1_000,
+      sendConcurrency: 50,
+      sendWarmup: 200,
+      broadcastReceivers: 10_000,
+      rateBoundReceivers: 0,
+      memoryWarmup: USER_POOL,
+      memoryCallbacks: 10_000,
+    }
+  : {
+      connections: 50,
+      warmupSec: 2,
+      durationSec: 10,
+      sends: 10_000,
+      sendConcurrency: 50,
+      sendWarmup: 500,
+      broadcastReceivers: 100_000,
+      rateBoundReceivers: 200_000,
+      memoryWarmup: USER_POOL,
+      memoryCallbacks: 200_000,
+    };
+
+/** The fake API's latency, and the library defaults the broadcast ideal is computed from. */
+const API_LATENCY_MS = 5;
+const BROADCAST = { perRequest: 300, concurrency: 10, limit: 500, intervalMs: 10_000 };
+/** The platform of the memory run (Nest's default). */
+const MEMORY_PLATFORM: IngestTarget = 'nest-express';
+const PROFILE_DIR = join(tmpdir(), 'nestjs-viber-bench-profiles');
+
+const nextToken = createTokenSequence(BigInt(process.pid % 1000));
+const log = (line: string): void => console.log(line);
+
+// ---------------------------------------------------------------------------------------------
+// Ingest
+
+interface IngestRow {
+  target: IngestTarget;
+  mode: CallbackMode;
+  load: LoadResult;
+  serverCpu: number;
+  /** Handler runs during the measured run (per request: 1 = every callback handled). */
+  handled: number;
+}
+
+const INGEST_LABELS: Record<IngestTarget, string> = {
+  limit: 'limit (bare node:http)',
+  'viber-bot': 'viber-bot 1.0.18 (express middleware)',
+  'nest-express-empty': 'Nest on Express, empty POST route (reference)',
+  'nest-fastify-empty': 'Nest on Fastify, empty POST route (reference)',
+  'nest-express': 'nestjs-viber on Express',
+  'nest-fastify': 'nestjs-viber on Fastify',
+};
+
+async function cpuSeconds(child: BenchChild): Promise<number> {
+  const cpu = await child.request<{ type: string; user: number; system: number }>('cpu');
+  return (cpu.user + cpu.system) / 1e6;
+}
+
+/** The newest CPU profile written into `dir` (none if the child wrote none). */
+function newestProfile(dir: string): string[] {
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .pop();
+  return newest ? [join(dir, newest)] : [];
+}
+
+/** Server CPU time per request, in µs: steadier than req/s when other processes share the CPU. */
+function cpuPerRequest(row: IngestRow): number {
+  return (row.serverCpu * row.load.durationSec * 1e6) / row.load.requests;
+}
+
+async function handledCount(child: BenchChild): Promise<number> {
+  return Number((await child.request('handled')).count);
+}
+
+async function measureIngest(
+  child: BenchChild,
+  port: number,
+  target: IngestTarget,
+  mode: CallbackMode,
+): Promise<IngestRow> {
+  const base = {
+    port,
+    mode,
+    connections: CONFIG.connections,
+    nextToken,
+    fixedToken: FIXED_MESSAGE_TOKEN,
+  };
+  await runLoad({ ...base, durationSec: CONFIG.warmupSec });
+  const handledBefore = await handledCount(child);
+  const cpuBefore = await cpuSeconds(child);
+  const load = await runLoad({ ...base, durationSec: CONFIG.durationSec });
+  const serverCpu = (await cpuSeconds(child)) - cpuBefore;
+  const handled = (await handledCount(child)) - handledBefore;
+  const row = { target, mode, load, serverCpu: serverCpu / load.durationSec, handled };
+  log(
+    `  ${target.padEnd(18)} ${mode.padEnd(8)} ${num(load.rps).padStart(7)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms  ` +
+      `server CPU ${(row.serverCpu * 100).toFixed(0)}% = ${cpuPerRequest(row).toFixed(0)} µs/req  load-gen CPU ${(load.loadGenCpu * 100).toFixed(0)}%` +
+      `  handled ${num(handled)}` +
+      (load.errors || load.non2xx ? `  errors ${load.errors} non-2xx ${load.non2xx}` : ''),
+  );
+  return row;
+}
+
+async function benchIngest(): Promise<{ rows: IngestRow[]; profiles: string[] }> {
+  log(
+    `\nWebhook ingest: ${CONFIG.connections} connections, ${CONFIG.warmupSec} s warm-up + ${CONFIG.durationSec} s per run`,
+  );
+  const rows: IngestRow[] = [];
+  const profiles: string[] = [];
+  const targets = (
+    [
+      'limit',
+      'viber-bot',
+      'nest-express-empty',
+      'nest-fastify-empty',
+      'nest-express',
+      'nest-fastify',
+    ] as const
+  ).filter((t) => !TARGETS || TARGETS.includes(t));
+  for (const target of targets) {
+    const profiled = PROFILE && (target === 'nest-express' || target === 'nest-fastify');
+    const dir = join(PROFILE_DIR, target);
+    if (profiled) mkdirSync(dir, { recursive: true });
+    const { child, ready } = await BenchChild.start('ingest-server.ts', [target], {
+      nodeFlags: profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
+    });
+    try {
+      const port = Number(ready.port);
+      rows.push(await measureIngest(child, port, target, 'distinct'));
+      rows.push(await measureIngest(child, port, target, 'same'));
+    } finally {
+      await child.stop();
+    }
+    if (profiled) profiles.push(...newestProfile(dir));
+  }
+  return { rows, profiles };
+}
+
+function ingestTables(rows: IngestRow[]): string {
+  const out: string[] = [];
+  for (const mode of ['distinct', 'same'] as const) {
+    const of = (target: IngestTarget): IngestRow | undefined =>
+      rows.find((r) => r.target === target && r.mode === mode);
+    const limit = of('limit');
+    const sdk = of('viber-bot');
+    out.push(
+      mode === 'distinct'
+        ? '**Distinct callbacks** (a fresh `message_token`, body and signature per request: the full pipeline, every handler runs)\n'
+        : '**The same signed callback** repeated (after the first, nestjs-viber answers from the duplicate check without running handlers; the others have no dedupe and do everything each time)\n',
+    );
+    out.push(
+      table(
+        [
+          'target',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          '× limit',
+          '× viber-bot',
+          'server CPU',
+          'server µs/req',
+          'load-gen CPU',
+          'handler runs',
+          'errors',
+        ],
+        rows
+          .filter((r) => r.mode === mode)
+          .map((r) => [
+            INGEST_LABELS[r.target],
+            num(r.load.rps),
+            String(r.load.p50),
+            String(r.load.p99),
+            ratio(limit && r.load.rps / limit.load.rps),
+            ratio(sdk && r.load.rps / sdk.load.rps),
+            `${(r.serverCpu * 100).toFixed(0)}%`,
+            cpuPerRequest(r).toFixed(0),
+            `${(r.load.loadGenCpu * 100).toFixed(0)}%`,
+            r.target.endsWith('-empty') ? 'n/a' : num(r.handled),
+            String(r.load.errors + r.load.non2xx),
+          ]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outgoing
+
+interface SendRow {
+  client: OutgoingClient;
+  wallMs: number;
+  ok: number;
+  failed: number;
+  exactTokens: number;
+  sampleToken?: string;
+  firstError?: string;
+  stats: FakeApiStats;
+}
+
+interface BroadcastRow {
+  client: OutgoingClient;
+  style: BroadcastStyle;
+  receivers: number;
+  wallMs?: number;
+  sent?: number;
+  failed?: number;
+  error?: string;
+  stats?: FakeApiStats;
+  unsupported?: boolean;
+  note?: string;
+}
+
+/**
+ * The ideal duration of a broadcast: requests of `perRequest` receivers, `concurrency` at a time,
+ * each taking `latencyMs`, and at most `limit` starting in any `intervalMs` (a sliding window).
+ * Simulates the best schedule.
+ */
+function idealBroadcastMs(receivers: number, latencyMs = API_LATENCY_MS): number {
+  const requests = Math.ceil(receivers / BROADCAST.perRequest);
+  const starts: number[] = [];
+  const workers = new Array<number>(BROADCAST.concurrency).fill(0);
+  let end = 0;
+  for (let i = 0; i < requests; i++) {
+    const slot = workers.indexOf(Math.min(...workers));
+    const paced = i >= BROADCAST.limit ? starts[i - BROADCAST.limit]! + BROADCAST.intervalMs : 0;
+    const start = Math.max(workers[slot]!, paced);
+    starts.push(start);
+    workers[slot] = start + latencyMs;
+    end = Math.max(end, start + latencyMs);
+  }
+  return end;
+}
+
+async function apiStats(api: BenchChild): Promise<FakeApiStats> {
+  return (await api.request<{ type: string; stats: FakeApiStats }>('stats')).stats;
+}
+
+async function benchOutgoing(): Promise<{
+  sends: SendRow[];
+  broadcasts: BroadcastRow[];
+  profiles: string[];
+}> {
+  log(
+    `\nOutgoing against a local fake API (${API_LATENCY_MS} ms per request): ${num(CONFIG.sends)} sends (${CONFIG.sendConcurrency} at a time), broadcast to ${num(CONFIG.broadcastReceivers)}`,
+  );
+  const { child: api, ready } = await BenchChild.start('fake-viber-api.ts', [
+    String(API_LATENCY_MS),
+  ]);
+  const apiUrl = `http://127.0.0.1:${Number(ready.port)}/pa`;
+  const sends: SendRow[] = [];
+  const broadcasts: BroadcastRow[] = [];
+  const profiles: string[] = [];
+  const clients: OutgoingClient[] = ['limit', 'nestjs-viber', 'viber-bot', 'messaging-api-viber'];
+  try {
+    for (const client of clients) {
+      if (client === 'viber-bot') {
+        broadcasts.push({
+          client,
+          style: 'library',
+          receivers: CONFIG.broadcastReceivers,
+          unsupported: true,
+          note: 'no broadcast: its client has no broadcast_message endpoint',
+        });
+      }
+      const profiled = PROFILE && client === 'nestjs-viber';
+      const dir = join(PROFILE_DIR, 'client-nestjs-viber');
+      if (profiled) mkdirSync(dir, { recursive: true });
+      const { child } = await BenchChild.start('outgoing-client.ts', [client, apiUrl], {
+        nodeFlags: profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
+      });
+      try {
+        await child.request('send', {
+          count: CONFIG.sendWarmup,
+          first: 50_000_000,
+          concurrency: CONFIG.sendConcurrency,
+        });
+        await apiStats(api);
+        const send = await child.request<{ type: string } & Omit<SendRow, 'client' | 'stats'>>(
+          'send',
+          { count: CONFIG.sends, first: 0, concurrency: CONFIG.sendConcurrency },
+        );
+        const row: SendRow = { ...send, client, stats: await apiStats(api) };
+        sends.push(row);
+        log(
+          `  ${client.padEnd(20)} send      ${num(row.wallMs).padStart(6)} ms  ok ${row.ok}  requests ${row.stats.requests}  connections ${row.stats.connections}  token ${row.sampleToken}`,
+        );
+        const styles: BroadcastStyle[] =
+          client === 'messaging-api-viber'
+            ? ['library', 'chunked-by-caller']
+            : client === 'nestjs-viber'
+              ? ['library']
+              : client === 'limit'
+                ? ['chunked-by-caller']
+                : [];
+        for (const style of styles) {
+          broadcasts.push(await broadcastRow(api, child, client, style, CONFIG.broadcastReceivers));
+        }
+        if (client === 'messaging-api-viber' && CONFIG.rateBoundReceivers > 0) {
+          broadcasts.push(
+            await broadcastRow(api, child, client, 'chunked-by-caller', CONFIG.rateBoundReceivers),
+          );
+        }
+      } finally {
+        await child.stop();
+      }
+      if (profiled) profiles.push(...newestProfile(dir));
+    }
+    if (CONFIG.rateBoundReceivers > 0) {
+      // A fresh client: its rate limiter must not remember the first broadcast's requests.
+      const { child } = await BenchChild.start('outgoing-client.ts', ['nestjs-viber', apiUrl]);
+      try {
+        broadcasts.push(
+          await broadcastRow(api, child, 'nestjs-viber', 'library', CONFIG.rateBoundReceivers),
+        );
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await api.stop();
+  }
+  return { sends, broadcasts, profiles };
+}
+
+async function broadcastRow(
+  api: BenchChild,
+  child: BenchChild,
+  client: OutgoingClient,
+  style: BroadcastStyle,
+  receivers: number,
+): Promise<BroadcastRow> {
+  await apiStats(api);
+  const answer = await child.request<
+    { type: string } & Omit<BroadcastRow, 'client' | 'style' | 'receivers'>
+  >('broadcast', { count: receivers, style });
+  const row: BroadcastRow = {
+    client,
+    style,
+    receivers,
+    ...answer,
+    stats: await apiStats(api),
+  };
+  log(
+    `  ${client.padEnd(20)} broadcast ${num(receivers)} (${style}) ${num(row.wallMs ?? 0)} ms  requests ${row.stats?.requests}  accepted ${row.stats?.acceptedReceivers}  busiest 10 s ${row.stats?.maxBroadcastsPer10s}  tightest 500th gap ${num(row.stats?.tightest500thGapMs ?? -1, 1)} ms${row.error ? `  error: ${row.error}` : ''}`,
+  );
+  return row;
+}
+
+const CLIENT_LABELS: Record<OutgoingClient, string> = {
+  limit: 'limit (bare node:http client)',
+  'nestjs-viber': 'nestjs-viber',
+  'viber-bot': 'viber-bot 1.0.18',
+  'messaging-api-viber': 'messaging-api-viber 1.1.0',
+};
+
+function outgoingTables(sends: SendRow[], broadcasts: BroadcastRow[]): string {
+  const idealSend = Math.ceil(CONFIG.sends / CONFIG.sendConcurrency) * API_LATENCY_MS;
+  const ours = sends.find((s) => s.client === 'nestjs-viber');
+  const floor = sends.find((s) => s.client === 'limit');
+  const out: string[] = [];
+  out.push(
+    `**${num(CONFIG.sends)} messages to distinct receivers**, ${CONFIG.sendConcurrency} \`send_message\` calls in flight at a time (a warm-up of ${CONFIG.sendWarmup} sends first, on the same connections). Ideal: ${num(CONFIG.sends)} / ${CONFIG.sendConcurrency} × ${API_LATENCY_MS} ms = ${num(idealSend)} ms.\n`,
+  );
+  out.push(
+    table(
+      [
+        'client',
+        'wall ms',
+        '× ideal',
+        '× limit',
+        '× nestjs-viber',
+        'msg/s',
+        'requests',
+        'new connections',
+        'sent ok',
+        'exact message_token',
+      ],
+      sends.map((s) => [
+        CLIENT_LABELS[s.client],
+        num(s.wallMs),
+        ratio(s.wallMs / idealSend),
+        ratio(floor && s.wallMs / floor.wallMs),
+        ratio(ours && s.wallMs / ours.wallMs),
+        num(s.ok / (s.wallMs / 1000)),
+        num(s.stats.requests),
+        num(s.stats.connections),
+        `${num(s.ok)}${s.failed ? ` (${num(s.failed)} failed: ${s.firstError})` : ''}`,
+        s.exactTokens === s.ok ? 'yes' : `no (\`${s.sampleToken}\`)`,
+      ]),
+    ),
+  );
+  out.push(
+    `**One broadcast** (defaults: ${BROADCAST.perRequest} receivers per request, ${BROADCAST.concurrency} requests in flight, ${BROADCAST.limit} requests per ${BROADCAST.intervalMs / 1000} s). The fake API refuses a list over 300 receivers with status 3, as the documented limit says. Ideal = the best schedule for the request count, the concurrency, the ${API_LATENCY_MS} ms latency and the sliding-window rate limit.\n`,
+  );
+  out.push(
+    table(
+      [
+        'client',
+        'receivers',
+        'how',
+        'wall ms',
+        'ideal ms',
+        '× ideal',
+        'requests',
+        'delivered',
+        'busiest 10 s',
+        'note',
+      ],
+      broadcasts.map((b) => {
+        const ideal = idealBroadcastMs(b.receivers);
+        if (b.unsupported) {
+          return [
+            CLIENT_LABELS[b.client],
+            num(b.receivers),
+            'n/a',
+            'n/a',
+            num(ideal),
+            'n/a',
+            'n/a',
+            'n/a',
+            'n/a',
+            b.note ?? 'no broadcast call',
+          ];
+        }
+        const overLimit = (b.stats?.maxBroadcastsPer10s ?? 0) > BROADCAST.limit;
+        const notes = [
+          b.error ? `rejected: ${b.error}` : '',
+          overLimit
+            ? `${num(b.stats!.maxBroadcastsPer10s)} requests arrived within 10 s (a request only ${num(b.stats!.tightest500thGapMs, 1)} ms after the 500th before it): over the ${BROADCAST.limit}/10 s limit, Viber would answer status 12`
+            : '',
+          (b.stats?.largestBroadcastList ?? 0) > 300
+            ? `one request with ${num(b.stats!.largestBroadcastList)} ids`
+            : '',
+        ].filter(Boolean);
+        return [
+          CLIENT_LABELS[b.client],
+          num(b.receivers),
+          b.style === 'library' ? 'its broadcast call' : 'caller chunks by 300, 10 at a time',
+          num(b.wallMs ?? 0),
+          num(ideal),
+          ratio((b.wallMs ?? 0) / ideal),
+          num(b.stats?.requests ?? 0),
+          num(b.stats?.acceptedReceivers ?? 0),
+          num(b.stats?.maxBroadcastsPer10s ?? 0),
+          notes.join('; ') || '',
+        ];
+      }),
+    ),
+  );
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+interface StoreFootprint {
+  dedupeKeys: number;
+  dedupeBytes: number;
+  users: number;
+  subscriberBytes: number;
+}
+
+interface MemoryResult {
+  platform: IngestTarget;
+  baseline: NodeJS.MemoryUsage;
+  mid: NodeJS.MemoryUsage;
+  end: NodeJS.MemoryUsage;
+  callbacks: number;
+  rps: number;
+  errors: number;
+  stores: StoreFootprint;
+}
+
+async function benchMemory(): Promise<MemoryResult> {
+  log(
+    `\nMemory: ${num(CONFIG.memoryCallbacks)} distinct callbacks into nestjs-viber (${MEMORY_PLATFORM}), RSS after a forced GC`,
+  );
+  const { child, ready } = await BenchChild.start('ingest-server.ts', [MEMORY_PLATFORM], {
+    nodeFlags: ['--expose-gc'],
+  });
+  const port = Number(ready.port);
+  const memory = (): Promise<NodeJS.MemoryUsage> =>
+    child.request<IpcMessage & NodeJS.MemoryUsage>('memory', { gc: true });
+  const post = (amount: number): Promise<LoadResult> =>
+    runLoad({
+      port,
+      mode: 'distinct',
+      connections: CONFIG.connections,
+      amount,
+      nextToken,
+      fixedToken: FIXED_MESSAGE_TOKEN,
+    });
+  let result: Omit<MemoryResult, 'stores'>;
+  try {
+    await post(CONFIG.memoryWarmup);
+    const baseline = await memory();
+    const half = Math.floor(CONFIG.memoryCallbacks / 2);
+    const first = await post(half);
+    const mid = await memory();
+    const second = await post(CONFIG.memoryCallbacks - half);
+    const end = await memory();
+    result = {
+      platform: MEMORY_PLATFORM,
+      baseline,
+      mid,
+      end,
+      callbacks: first.requests + second.requests,
+      rps: (first.requests + second.requests) / (first.durationSec + second.durationSec),
+      errors: first.errors + first.non2xx + second.errors + second.non2xx,
+    };
+  } finally {
+    await child.stop();
+  }
+  const { child: footprint } = await BenchChild.start('store-footprint.ts', [], {
+    nodeFlags: ['--expose-gc'],
+  });
+  try {
+    const stores = await footprint.request<IpcMessage & StoreFootprint>('measure', {
+      users: USER_POOL,
+    });
+    const growth = (result.end.rss - result.baseline.rss) / result.baseline.rss;
+    log(
+      `  RSS ${mb(result.baseline.rss)} → ${mb(result.mid.rss)} → ${mb(result.end.rss)} (${(growth * 100).toFixed(1)}%), heap ${mb(result.baseline.heapUsed)} → ${mb(result.end.heapUsed)}; dedupe store full: ${mb(stores.dedupeBytes)}`,
+    );
+    return { ...result, stores };
+  } finally {
+    await footprint.stop();
+  }
+}
+
+function memoryTable(m: MemoryResult): string {
+  const growth = (to: NodeJS.MemoryUsage, key: 'rss' | 'heapUsed'): string =>
+    `${(((to[key] - m.baseline[key]) / m.baseline[key]) * 100).toFixed(1)}%`;
+  const half = Math.floor(CONFIG.memoryCallbacks / 2);
+  const row = (label: string, at: NodeJS.MemoryUsage, first = false): string[] => [
+    label,
+    mb(at.rss),
+    first ? '' : growth(at, 'rss'),
+    mb(at.heapUsed),
+    first ? '' : growth(at, 'heapUsed'),
+    mb(at.heapTotal),
+    mb(at.rss - at.heapTotal),
+  ];
+  const tokensSeen = CONFIG.memoryWarmup + CONFIG.memoryCallbacks;
+  const storeBytes =
+    (m.stores.dedupeBytes * Math.min(tokensSeen, m.stores.dedupeKeys)) / m.stores.dedupeKeys;
+  const netGrowth = (m.end.rss - m.baseline.rss - storeBytes) / m.baseline.rss;
+  return [
+    `nestjs-viber on ${m.platform === 'nest-fastify' ? 'Fastify' : 'Express'}, distinct callbacks from ${num(USER_POOL)} users in turn (every handler runs, every token is remembered), ${CONFIG.connections} connections, ${num(m.rps)} callbacks/s, ${m.errors} errors. Readings after a forced GC (\`--expose-gc\`); the baseline follows a warm-up of ${num(CONFIG.memoryWarmup)} callbacks (every user once, so the subscriber registry is complete before it).\n`,
+    table(
+      [
+        'reading',
+        'RSS',
+        'RSS growth',
+        'heap used',
+        'heap growth',
+        'heap committed',
+        'RSS outside the heap',
+      ],
+      [
+        row('baseline (after warm-up)', m.baseline, true),
+        row(`after ${num(half)}`, m.mid),
+        row(`after ${num(CONFIG.memoryCallbacks)}`, m.end),
+      ],
+    ),
+    `What the bounded caches hold by design, measured in isolation: the default dedupe store keeps up to ${num(m.stores.dedupeKeys)} tokens for an hour: ${mb(m.stores.dedupeBytes)} of heap when full (${num(m.stores.dedupeBytes / m.stores.dedupeKeys)} bytes per token); this run saw ${num(tokensSeen)} tokens, so about ${mb(storeBytes)} of the growth is the store filling up. RSS growth net of it: ${(netGrowth * 100).toFixed(1)}%. The subscriber registry (in memory by default, one record per user, not bounded) takes ${num(m.stores.subscriberBytes / m.stores.users)} bytes per user (${mb(m.stores.subscriberBytes)} for ${num(m.stores.users)}); it is complete at the baseline here. ${
+      CONFIG.memoryWarmup + half >= m.stores.dedupeKeys
+        ? `The dedupe store is full at the middle reading (${num(CONFIG.memoryWarmup + half)} tokens seen), so growth between the last two readings is what would keep growing: ${mb(m.end.rss - m.mid.rss)} RSS, ${mb(m.end.heapUsed - m.mid.heapUsed)} heap.`
+        : `The dedupe store is not full in this run.`
+    }\n`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals and output
+
+interface Results {
+  ingest?: IngestRow[];
+  sends?: SendRow[];
+  broadcasts?: BroadcastRow[];
+  memory?: MemoryResult;
+  profiles: string[];
+}
+
+function goalsTable(r: Results): string {
+  const of = (target: IngestTarget, mode: CallbackMode): IngestRow | undefined =>
+    r.ingest?.find((row) => row.target === target && row.mode === mode);
+  const rows: string[][] = [];
+  for (const mode of ['distinct', 'same'] as const) {
+    const label = mode === 'distinct' ? 'distinct callbacks' : 'same callback';
+    const check = (target: IngestTarget, base: IngestTarget, goal: number): string[] => {
+      const value = of(target, mode);
+      const reference = of(base, mode);
+      if (!value || !reference) return ['n/a', 'n/a', 'n/a'];
+      const actual = value.load.rps / reference.load.rps;
+      const byCpu = cpuPerRequest(reference) / cpuPerRequest(value);
+      return [ratio(actual), ratio(byCpu), verdict(actual >= goal)];
+    };
+    rows.push([`Fastify ≥ 0.5× limit (${label})`, ...check('nest-fastify', 'limit', 0.5)]);
+    rows.push([`Fastify ≥ 2× viber-bot (${label})`, ...check('nest-fastify', 'viber-bot', 2)]);
+    rows.push([`Express ≥ 1.2× viber-bot (${label})`, ...check('nest-express', 'viber-bot', 1.2)]);
+  }
+  const broadcast = r.broadcasts?.find(
+    (b) =>
+      b.client === 'nestjs-viber' &&
+      b.receivers === CONFIG.broadcastReceivers &&
+      b.wallMs !== undefined,
+  );
+  if (broadcast) {
+    const x = broadcast.wallMs! / idealBroadcastMs(broadcast.receivers);
+    rows.push([
+      `broadcast to ${num(broadcast.receivers)} within 1.2× of ideal`,
+      ratio(x),
+      '',
+      verdict(x <= 1.2 && (broadcast.stats?.acceptedReceivers ?? 0) === broadcast.receivers),
+    ]);
+  }
+  const paced = r.broadcasts?.find(
+    (b) => b.client === 'nestjs-viber' && b.receivers === CONFIG.rateBoundReceivers,
+  );
+  if (paced?.stats) {
+    rows.push([
+      `extra check: broadcast to ${num(paced.receivers)}, at most ${BROADCAST.limit} requests arrive in any 10 s`,
+      `${num(paced.stats.maxBroadcastsPer10s)} in the busiest window`,
+      '',
+      verdict(paced.stats.maxBroadcastsPer10s <= BROADCAST.limit),
+    ]);
+  }
+  if (r.memory) {
+    const g = (r.memory.end.rss - r.memory.baseline.rss) / r.memory.baseline.rss;
+    rows.push([
+      `RSS growth < 10% after ${num(CONFIG.memoryCallbacks)} callbacks`,
+      `${(g * 100).toFixed(1)}%`,
+      '',
+      verdict(g < 0.1),
+    ]);
+  }
+  return [
+    table(['goal', 'measured (req/s)', 'same, by server CPU per request', 'verdict'], rows),
+    'The verdicts use req/s as the issue states the goals. "By server CPU per request" divides the CPU time each server spent per request (reference ÷ target): it depends less on what else runs on the machine.\n',
+  ].join('\n');
+}
+
+function profileSection(files: string[]): string {
+  if (files.length === 0) return '';
+  const out = ['### CPU profiles (`--profile`: distinct and same callbacks, whole server run)\n'];
+  for (const file of files) {
+    const { frames, byOrigin } = summarizeProfile(file, 12);
+    out.push(`\`${file.split('/').slice(-2, -1)[0]}\`: self time by origin\n`);
+    out.push(
+      table(
+        ['origin', 'self %'],
+        byOrigin.slice(0, 10).map((o) => [o.origin, o.selfPercent.toFixed(1)]),
+      ),
+    );
+    out.push('Top functions by self time\n');
+    out.push(
+      table(
+        ['function', 'where', 'self %'],
+        frames.map((f) => [f.name, f.where, f.selfPercent.toFixed(1)]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+function resultsMarkdown(r: Results, startedAt: Date, totalSec: number): string {
+  const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+  const parts = [
+    `Generated by \`${command}\` on ${startedAt.toISOString()} in ${num(totalSec)} s${QUICK ? ' (**--quick**: short runs, small counts; not representative)' : ''}.\n`,
+    machineDescription() + '\n',
+    '### Goals\n',
+    goalsTable(r),
+  ];
+  if (r.ingest) parts.push('### Webhook ingest\n', ingestTables(r.ingest));
+  if (r.sends && r.broadcasts) parts.push('### Outgoing\n', outgoingTables(r.sends, r.broadcasts));
+  if (r.memory) parts.push('### Memory\n', memoryTable(r.memory));
+  parts.push(profileSection(r.profiles));
+  return parts.filter(Boolean).join('\n');
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+function writeBenchmarksMd(section: string): void {
+  const file = join(REPO_ROOT, 'BENCHMARKS.md');
+  const generated = `${START}\n\n${section}\n${END}`;
+  if (!existsSync(file)) {
+    writeFileSync(file, `# Benchmarks\n\n${generated}\n`);
+    return;
+  }
+  const text = readFileSync(file, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  writeFileSync(
+    file,
+    from >= 0 && to > from
+      ? `${text.slice(0, from)}${generated}${text.slice(to + END.length)}`
+      : `${text.trimEnd()}\n\n${generated}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  log(`nestjs-viber benchmarks${QUICK ? ' (--quick)' : ''}\n${machineDescription()}`);
+  if (PROFILE) rmSync(PROFILE_DIR, { recursive: true, force: true });
+  const build = buildBench();
+  useBuild(build);
+  log(
+    `Compiled libs/ and bench/ to ${build.dir} (${num((Date.now() - startedAt.getTime()) / 1000, 1)} s)`,
+  );
+  try {
+    await runAll(startedAt);
+  } finally {
+    removeBuild(build);
+  }
+}
+
+async function runAll(startedAt: Date): Promise<void> {
+  const results: Results = { profiles: [] };
+  if (ONLY.has('ingest')) {
+    const { rows, profiles } = await benchIngest();
+    results.ingest = rows;
+    results.profiles = profiles;
+  }
+  if (ONLY.has('outgoing')) {
+    const { sends, broadcasts, profiles } = await benchOutgoing();
+    results.sends = sends;
+    results.broadcasts = broadcasts;
+    results.profiles.push(...profiles);
+  }
+  if (ONLY.has('memory')) results.memory = await benchMemory();
+  const totalSec = (Date.now() - startedAt.getTime()) / 1000;
+  const markdown = resultsMarkdown(results, startedAt, totalSec);
+  log(`\n${markdown}`);
+  if (WRITE) {
+    writeBenchmarksMd(markdown);
+    log('Written to BENCHMARKS.md');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
