@@ -566,6 +566,8 @@ async function benchMemory(): Promise<MemoryResult> {
   try {
     const stores = await footprint.request<IpcMessage & StoreFootprint>('measure', {
       users: USER_POOL,
+      bot: 'default',
+      event: 'message',
     });
     const growth = (result.end.rss - result.baseline.rss) / result.baseline.rss;
     log(
@@ -612,9 +614,9 @@ function memoryTable(m: MemoryResult): string {
         row(`after ${num(CONFIG.memoryCallbacks)}`, m.end),
       ],
     ),
-    `What the bounded caches hold by design, measured in isolation: the default dedupe store keeps up to ${num(m.stores.dedupeKeys)} tokens for an hour: ${mb(m.stores.dedupeBytes)} of heap when full (${num(m.stores.dedupeBytes / m.stores.dedupeKeys)} bytes per token); this run saw ${num(tokensSeen)} tokens, so about ${mb(storeBytes)} of the growth is the store filling up. RSS growth net of it: ${(netGrowth * 100).toFixed(1)}%. The subscriber registry (in memory by default, one record per user, not bounded) takes ${num(m.stores.subscriberBytes / m.stores.users)} bytes per user (${mb(m.stores.subscriberBytes)} for ${num(m.stores.users)}); it is complete at the baseline here. ${
+    `What the caches hold by design, measured in isolation (keys built as the bot builds them): the default dedupe store keeps up to ${num(m.stores.dedupeKeys)} tokens for an hour: ${mb(m.stores.dedupeBytes)} of heap when full (${num(m.stores.dedupeBytes / m.stores.dedupeKeys)} bytes per token); this run saw ${num(tokensSeen)} tokens, so about ${mb(storeBytes)} of the growth is the store filling up. RSS growth net of it: ${(netGrowth * 100).toFixed(1)}%. The subscriber registry (in memory by default, one record per user, not bounded) takes ${num(m.stores.subscriberBytes / m.stores.users)} bytes per user (${mb(m.stores.subscriberBytes)} for ${num(m.stores.users)}); it is complete at the baseline here. ${
       CONFIG.memoryWarmup + half >= m.stores.dedupeKeys
-        ? `The dedupe store is full at the middle reading (${num(CONFIG.memoryWarmup + half)} tokens seen), so growth between the last two readings is what would keep growing: ${mb(m.end.rss - m.mid.rss)} RSS, ${mb(m.end.heapUsed - m.mid.heapUsed)} heap.`
+        ? `The dedupe store is full at the middle reading (${num(CONFIG.memoryWarmup + half)} tokens seen), so the last two readings compare the same amount of cached state: ${mb(m.end.rss - m.mid.rss)} RSS and ${mb(m.end.heapUsed - m.mid.heapUsed)} of heap between them.`
         : `The dedupe store is not full in this run.`
     }\n`,
   ].join('\n');

@@ -24,8 +24,11 @@ serveIpc({
     const nextToken = createTokenSequence(7n);
     let before = heapUsed();
     const dedupe = new InMemoryDedupeStore();
+    // Built as the bot builds them, from values known only at run time.
+    const bot = String(message.bot);
+    const event = String(message.event);
     for (let i = 0; i < VIBER_DEFAULT_DEDUPE_CAPACITY; i++) {
-      dedupe.claim(`default:message:${nextToken()}`, 3_600_000);
+      dedupe.claim(`${bot}:${event}:${nextToken()}`, 3_600_000);
     }
     const dedupeBytes = heapUsed() - before;
     const users = Number(message.users);
