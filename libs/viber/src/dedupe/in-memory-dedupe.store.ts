@@ -1,5 +1,10 @@
 import type { ViberDedupeStore } from './viber-dedupe.store';
 
+/** A flat (non-rope) copy of a string, so that a long-lived Map key holds no concatenation tree. */
+function flatCopy(key: string): string {
+  return Buffer.from(key, 'utf8').toString('utf8');
+}
+
 /** Default number of keys an {@link InMemoryDedupeStore} keeps. */
 export const VIBER_DEFAULT_DEDUPE_CAPACITY = 100_000;
 
@@ -27,7 +32,9 @@ export class InMemoryDedupeStore implements ViberDedupeStore {
     const expiry = this.expiries.get(key);
     if (expiry !== undefined && expiry > now) return false;
     this.expiries.delete(key);
-    this.expiries.set(key, now + ttlMs);
+    // Keep a flat copy: a key built by concatenation (`${bot}:${event}:${token}`) is a tree of
+    // rope nodes that a Map would keep whole, about twice the memory of the flat string.
+    this.expiries.set(flatCopy(key), now + ttlMs);
     if (this.expiries.size > this.capacity) {
       const oldest = this.expiries.keys().next().value;
       if (oldest !== undefined) this.expiries.delete(oldest);

@@ -16,6 +16,7 @@ import {
   ViberLocationDto,
 } from './dto/viber-incoming-message.dto';
 import { ViberUserDto } from './dto/viber-user.dto';
+import { isValidCallbackFast } from './viber-callback.fast-validator';
 
 type DtoClass = new () => object;
 
@@ -144,6 +145,11 @@ export function parseViberCallback(raw: Buffer): ParsedViberCallback {
     );
   }
   hydrate(value, schema);
+  // Valid callbacks (nearly all) pass the fast check; class-validator runs only to explain a
+  // rejection, so every answer stays the same.
+  if (isValidCallbackFast(event, value) === true) {
+    return { known: true, callback: value as unknown as ViberCallback };
+  }
   let errors: ValidationError[];
   try {
     errors = validateSync(value, { forbidUnknownValues: true, stopAtFirstError: true });
