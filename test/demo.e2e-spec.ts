@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ViberEmulator } from 'nestjs-viber/testing';
 import { AppModule } from '../src/app.module';
 import { DeliveryReceiptsService } from '../src/shop/delivery-receipts.service';
-import { freePort } from './support/viber-test-app';
+import { freePort, waitFor } from './support/viber-test-app';
 
 /** The demo bot and the emulator as real servers on 127.0.0.1: a scripted user chats. */
 describe('demo bot with the emulator', () => {
@@ -94,11 +94,3 @@ describe('demo bot with the emulator', () => {
     expect(replies).toEqual([]);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -62,6 +62,7 @@ import {
   postSigned,
   startApp,
   type RunningApp,
+  waitFor,
 } from './support/viber-test-app';
 
 /** Shared log of what ran, per app (providers are per app: no module-level state). */
@@ -574,11 +575,3 @@ describe('several bots', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}

@@ -28,6 +28,7 @@ import {
   postSigned,
   startApp,
   type RunningApp,
+  waitFor,
 } from './support/viber-test-app';
 
 /** Records every callback that reaches a handler. */
@@ -547,11 +548,3 @@ describe('set_webhook at startup', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

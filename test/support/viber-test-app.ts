@@ -87,3 +87,12 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Resolves once `condition()` holds; rejects after `timeoutMs` (a behaviour check, not a timing one). */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
