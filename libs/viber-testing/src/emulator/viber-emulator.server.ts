@@ -120,7 +120,7 @@ interface ApiAnswer {
  *
  * The same server serves a web chat page at {@link chatUrl} (`/` or `/chat`) where a person talks
  * to the bot as a simulated user, with its JSON endpoints and Server-Sent Events under
- * `/_emulator/` (see {@link ChatPageRouter}); these requests are not logged in {@link requests}.
+ * `/_emulator/` (the chat page's router); these requests are not logged in {@link requests}.
  */
 export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements SimulatedUserHost {
   /** The bot's auth token the emulator accepts and signs callbacks with. */

@@ -98,8 +98,8 @@ export class RedisDedupeStore implements ViberDedupeStore {
   }
 
   /**
-   * {@inheritDoc ViberDedupeStore.claim}
-   * `ttlMs` is rounded up to a whole millisecond. Rejects with a {@link RedisDedupeStoreError}
+   * Claims `key` for `ttlMs` milliseconds with one atomic `SET … PX … NX`: `true` for the first
+   * claim, `false` while an earlier one holds. `ttlMs` is rounded up to a whole millisecond. Rejects with a {@link RedisDedupeStoreError}
    * when Redis fails or does not answer within `timeoutMs`.
    */
   async claim(key: string, ttlMs: number): Promise<boolean> {
@@ -118,8 +118,7 @@ export class RedisDedupeStore implements ViberDedupeStore {
   }
 
   /**
-   * {@inheritDoc ViberDedupeStore.release}
-   * Rejects with a {@link RedisDedupeStoreError} when Redis fails or does not answer in time.
+   * Drops a claim (`DEL`), so a re-delivery is handled again. Rejects with a {@link RedisDedupeStoreError} when Redis fails or does not answer in time.
    */
   async release(key: string): Promise<void> {
     const redisKey = this.keyPrefix + key;

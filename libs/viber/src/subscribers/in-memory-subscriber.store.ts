@@ -39,7 +39,7 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     return count;
   }
 
-  /** {@inheritDoc ViberSubscriberStore.list} (ordered by id; the cursor is the last id). */
+  /** A page of users passing the filter, ordered by id; the cursor is the last id of the page. */
   async list(
     options: { filter?: ViberSubscriberFilter; limit?: number; cursor?: string } = {},
   ): Promise<ViberSubscriberPage> {
