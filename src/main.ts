@@ -37,9 +37,8 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port, '127.0.0.1');
   if (emulator) {
-    const chat = (emulator as ViberEmulator & { chatUrl?: string }).chatUrl ?? emulator.origin;
     logger.log(`Offline mode: the Viber emulator runs at ${emulator.url}`);
-    logger.log(`Chat with the bot in your browser: ${chat}`);
+    logger.log(`Chat with the bot in your browser: ${emulator.chatUrl}`);
   } else {
     logger.log(`Connected to Viber; webhook ${config.webhookUrl}`);
   }
