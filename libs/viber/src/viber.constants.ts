@@ -8,8 +8,6 @@ export type ViberContextType = typeof VIBER_CONTEXT_TYPE;
 
 /** Metadata key of the Viber listeners on a handler method. */
 export const VIBER_LISTENERS_METADATA: unique symbol = Symbol('nestjs-viber:listeners');
-/** Metadata key of the Viber parameter decorators of a handler method. */
-export const VIBER_ARGS_METADATA = 'nestjs-viber:args';
 
 /** Injection token of a bot's {@link ViberClient}: `@Inject(getViberClientToken('sales'))`. */
 export function getViberClientToken(name: string = VIBER_DEFAULT_BOT_NAME): string {

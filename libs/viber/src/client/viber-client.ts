@@ -332,7 +332,7 @@ export class ViberClient {
   ): Promise<ViberPostResponse> {
     const [outgoing] = toOutgoingMessages(message);
     const body = this.prepareBody({ ...this.withSender(outgoing!), from }, '');
-    return this.requestPrepared<ViberPostResponse>('post', body, requestOptions);
+    return this.requestJson<ViberPostResponse>('post', body, requestOptions);
   }
 
   /**
@@ -421,14 +421,6 @@ export class ViberClient {
     } catch {
       // A listener's failure must not change the send's outcome.
     }
-  }
-
-  private requestPrepared<T extends ViberResponseEnvelope>(
-    endpoint: ViberEndpoint,
-    json: string,
-    requestOptions?: ViberRequestOptions,
-  ): Promise<T> {
-    return this.requestJson<T>(endpoint, json, requestOptions);
   }
 
   private async requestJson<T extends ViberResponseEnvelope>(
