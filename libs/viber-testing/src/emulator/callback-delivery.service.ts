@@ -1,9 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { ViberEventName } from 'nestjs-viber';
+import { VIBER_SIGNATURE_HEADER, type ViberEventName } from 'nestjs-viber';
 import type { EmulatorCallbackAttempt, EmulatorCallbackDelivery } from './viber-emulator.types';
 import type { SignedViberCallback } from './viber-callbacks.factory';
-import { VIBER_SIGNATURE_HEADER } from './viber-callbacks.factory';
 import { withSignatureQuery } from './viber-signature.util';
 
 /** Most bytes of a webhook answer that are kept (a welcome message is at most 30 KB). */

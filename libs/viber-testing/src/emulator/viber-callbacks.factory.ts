@@ -1,4 +1,5 @@
 import {
+  VIBER_SIGNATURE_HEADER,
   parseJsonLossless,
   type ViberCallback,
   type ViberCallbackOf,
@@ -8,9 +9,6 @@ import {
 } from 'nestjs-viber';
 import { randomMessageToken, stringifyJson, toTokenBigInt } from './raw-json.util';
 import { signViberBody, withSignatureQuery } from './viber-signature.util';
-
-/** The name of the signature header Viber sends (SPEC §4), in Node's lower-case spelling. */
-export const VIBER_SIGNATURE_HEADER = 'x-viber-content-signature';
 
 /** The default `chat_hostname` of callbacks and answers made by the test kit. */
 export const DEFAULT_CHAT_HOSTNAME = 'SN-EMULATOR_';

@@ -10,6 +10,7 @@ import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../module/resolve-viber-options';
 import { isGuardDenial } from '../routing/guard-denial';
+import { ALWAYS, type ViberRouteMatch } from '../routing/viber-listener.metadata';
 import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
 import type { ViberCallback } from '../types/callback.types';
 import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
@@ -28,6 +29,19 @@ const OK: ViberWebhookAnswer = Object.freeze({ status: 200 });
 /** Outcome of running the handlers of one callback. */
 interface RunOutcome {
   failed: boolean;
+}
+
+/** Resolves with the promise's value, or with `'deadline'` after `ms` (the timer is always cleared). */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'deadline'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(resolve, ms, 'deadline');
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Users whose events carry a user to reply to. */
@@ -111,12 +125,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
 
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(resolve, handling.deadlineMs, 'deadline');
-    });
-    const outcome = await Promise.race([run, deadline]);
-    clearTimeout(timer);
+    const outcome = await settleWithin(run, handling.deadlineMs);
     answered = true;
     if (outcome === 'deadline') {
       this.logger.warn(
@@ -164,14 +173,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
   /** Resolves when every running handler finished, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(Promise.allSettled([...this.inFlight]), timeoutMs);
   }
 
   /**
@@ -220,12 +222,12 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
   private async invoke(
     route: ViberRoute,
     ctx: ViberContext,
-    match: { match: RegExpExecArray | null; params: Readonly<Record<string, string>> } | undefined,
+    match: ViberRouteMatch | undefined,
     outcome: RunOutcome,
   ): Promise<void> {
-    // Each handler sees the shared context with its own match and params.
+    // Each handler sees the shared context with its own match and params (ALWAYS: nothing to add).
     const view: ViberContext =
-      match && (match.match || Object.keys(match.params).length > 0)
+      match && match !== ALWAYS
         ? Object.create(ctx, { match: { value: match.match }, params: { value: match.params } })
         : ctx;
     let result: unknown;
