@@ -4,13 +4,13 @@
  * runs class-validator to produce the exact error message, so answers never change. Keeps
  * class-validator (and its metadata lookups) off the hot path of valid callbacks.
  */
+import { isUint64Digits } from './dto/viber-callback.dto';
 import { VIBER_INCOMING_MESSAGE_TYPES } from './dto/viber-incoming-message.dto';
 
 type Rec = Record<string, unknown>;
 
 const MESSAGE_TYPES: ReadonlySet<unknown> = new Set(VIBER_INCOMING_MESSAGE_TYPES);
 const MEDIA_TYPES: ReadonlySet<unknown> = new Set(['picture', 'video', 'file', 'url']);
-const TOKEN = /^\d{1,20}$/;
 const DIGITS_24 = /^-?\d{1,24}$/;
 const DIGITS = /^\d+$/;
 
@@ -28,8 +28,7 @@ function base(c: Rec): boolean {
     typeof c.event === 'string' &&
     ((typeof c.timestamp === 'number' && Number.isInteger(c.timestamp)) ||
       (typeof c.timestamp === 'string' && DIGITS_24.test(c.timestamp))) &&
-    typeof c.message_token === 'string' &&
-    TOKEN.test(c.message_token) &&
+    isUint64Digits(c.message_token) &&
     optString(c.chat_hostname)
   );
 }

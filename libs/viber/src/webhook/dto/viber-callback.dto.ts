@@ -8,7 +8,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   ValidateNested,
   registerDecorator,
 } from 'class-validator';
@@ -33,6 +32,36 @@ function IsIntegerOrDigits(): PropertyDecorator {
   };
 }
 
+/** 2^64 − 1, the largest `message_token`. */
+const UINT64_MAX = '18446744073709551615';
+
+/**
+ * True for the decimal digits of an unsigned 64-bit integer, written as JSON writes it (no
+ * sign, no leading zero): `message_token` as the lossless parser returns it.
+ */
+export function isUint64Digits(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    /^(?:0|[1-9]\d{0,19})$/.test(value) &&
+    (value.length < UINT64_MAX.length || value <= UINT64_MAX)
+  );
+}
+
+/** An unsigned 64-bit integer, as exact digits. */
+function IsUint64Digits(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isUint64Digits',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: isUint64Digits,
+        defaultMessage: () => `${String(propertyName)} must be an unsigned 64-bit integer`,
+      },
+    });
+  };
+}
+
 /** Fields of every callback (SPEC §3.1). */
 export class ViberCallbackBaseDto {
   @IsString()
@@ -43,7 +72,7 @@ export class ViberCallbackBaseDto {
   timestamp!: number;
 
   @IsString()
-  @Matches(/^\d{1,20}$/, { message: 'message_token must be an unsigned 64-bit integer' })
+  @IsUint64Digits()
   message_token!: string;
 
   @IsOptional()
