@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ViberEmulator } from 'nestjs-viber/testing';
 import { AppModule } from './app.module';
 import { readDemoConfig } from './demo-config';
@@ -29,8 +30,13 @@ async function bootstrap(): Promise<void> {
       blockedUsers: config.blockedUsers,
     };
   }
-  const app = await NestFactory.create(AppModule.register(options), { rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(options));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  // A client that stalls must not hold a connection for long (Node's default: 300 s).
+  const server = app.getHttpServer();
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
   if (emulator) {
     const running = emulator;
     app.getHttpServer().once('close', () => void running.close());

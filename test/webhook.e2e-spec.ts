@@ -1,4 +1,5 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import {
@@ -312,45 +313,79 @@ describe.each(PLATFORMS)('two bots in one app on %s', (platform) => {
 });
 
 describe('raw body access', () => {
-  it('without rawBody, the first callback fails with an error naming the fix (and is not dispatched)', async () => {
-    const running = await startApp(
-      'express',
-      {
-        imports: [ViberModule.forRoot({ token: TEST_TOKEN, apiUrl: 'http://127.0.0.1:9/pa' })],
-        providers: [Recorder],
-      },
-      { rawBody: false },
-    );
-    try {
-      const res = await postSigned(
-        `${running.url}/viber/webhook`,
-        textMessage('alice', 'hi'),
-        TEST_TOKEN,
-      );
-      expect(res.status).toBe(500);
-      expect(res.text).toContain('NestFactory.create(AppModule, { rawBody: true })');
-      expect(running.app.get(Recorder).callbacks).toHaveLength(0);
-    } finally {
-      await running.app.close();
+  /** A route of the app's own, to prove the platform still parses other routes' bodies. */
+  @Controller('echo')
+  class EchoController {
+    @Post()
+    echo(@Body() body: unknown): { type: string; body: unknown } {
+      return { type: typeof body, body };
     }
-  });
+  }
 
-  it('with the body parser off, reads the bytes from the request stream', async () => {
-    const running = await startApp(
-      'express',
-      {
+  const settings = [
+    { rawBody: true, bodyParser: true },
+    { rawBody: false, bodyParser: true },
+    { rawBody: true, bodyParser: false },
+    { rawBody: false, bodyParser: false },
+  ];
+  describe.each(PLATFORMS)('on %s', (platform) => {
+    it.each(settings)(
+      'reads the exact bytes whatever the app options (rawBody: $rawBody, bodyParser: $bodyParser)',
+      async (options) => {
+        const running = await startApp(
+          platform,
+          {
+            imports: [ViberModule.forRoot({ token: TEST_TOKEN, apiUrl: 'http://127.0.0.1:9/pa' })],
+            controllers: [EchoController],
+            providers: [Recorder],
+          },
+          options,
+        );
+        try {
+          const body = fixtureBody('observed/message_signed_raw_body.json');
+          const res = await postSigned(`${running.url}/viber/webhook`, body, TEST_TOKEN);
+          expect(res.status).toBe(200);
+          const callbacks = running.app.get(Recorder).callbacks;
+          expect(callbacks).toHaveLength(1);
+          expect(callbacks[0]!.message_token).toBe(tokenOf(body));
+          // The app's other routes keep their body parser.
+          const echo = await fetch(`${running.url}/echo`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: '{"a":1}',
+          });
+          if (options.bodyParser || platform === 'fastify') {
+            expect(await echo.json()).toEqual({ type: 'object', body: { a: 1 } });
+          }
+        } finally {
+          await running.app.close();
+        }
+      },
+    );
+
+    it('serves the webhook under a global prefix', async () => {
+      const moduleRef = await Test.createTestingModule({
         imports: [ViberModule.forRoot({ token: TEST_TOKEN, apiUrl: 'http://127.0.0.1:9/pa' })],
         providers: [Recorder],
-      },
-      { rawBody: false, bodyParser: false },
-    );
-    try {
-      const body = fixtureBody('observed/message_signed_raw_body.json');
-      expect((await postSigned(`${running.url}/viber/webhook`, body, TEST_TOKEN)).status).toBe(200);
-      expect(running.app.get(Recorder).callbacks).toHaveLength(1);
-    } finally {
-      await running.app.close();
-    }
+      }).compile();
+      const app =
+        platform === 'fastify'
+          ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+          : moduleRef.createNestApplication({ logger: false });
+      app.setGlobalPrefix('api');
+      await app.listen(0, '127.0.0.1');
+      try {
+        const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+        const body = textMessage('alice', 'hi');
+        expect((await postSigned(`${url}/api/viber/webhook`, body, TEST_TOKEN)).status).toBe(200);
+        expect(
+          (await postSigned(`${url}/api/viber/webhook`, '{not json', 'wrong-token')).status,
+        ).toBe(403);
+        expect(app.get(Recorder).callbacks).toHaveLength(1);
+      } finally {
+        await app.close();
+      }
+    });
   });
 
   it('enforces a configured body limit with 413', async () => {

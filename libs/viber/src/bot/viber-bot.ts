@@ -15,6 +15,7 @@ import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
 import type { ViberCallback } from '../types/callback.types';
 import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
 import { parseViberCallback } from '../webhook/viber-callback.parser';
+import { ViberRefusalLog } from '../webhook/webhook-refusal.log';
 
 /** What the webhook answers Viber. */
 export interface ViberWebhookAnswer {
@@ -54,6 +55,8 @@ const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 
 export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
   /** The bot's handlers, filled once at startup by the explorer. */
   readonly routes = new ViberRouteTable();
+  /** Rate-limited log of refused webhook requests. */
+  readonly refusals: ViberRefusalLog;
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
   private isClosing = false;
@@ -69,6 +72,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     private readonly dispose: () => void = () => undefined,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
+    this.refusals = new ViberRefusalLog(this.logger);
   }
 
   /** The bot's name. */
@@ -151,15 +155,28 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     this.client.stopBroadcasts();
   }
 
-  /** Shutdown, step 2: let running handlers finish (bounded), then stop the client. */
+  /**
+   * Shutdown, step 2: let running handlers and the requests on the wire finish, both within
+   * `handling.shutdownTimeoutMs`, then stop the client. A request still on the wire then is
+   * aborted; a broadcast reports its receivers as uncertain, never as not sent.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.isClosing = true;
+    this.client.stopBroadcasts();
+    const timeoutMs = this.options.handling.shutdownTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     const pending = this.inFlight.size;
     if (pending > 0) this.logger.log(`Shutting down: waiting for ${pending} running callback(s)`);
-    await this.drain(this.options.handling.shutdownTimeoutMs);
+    await this.drain(timeoutMs);
     if (this.inFlight.size > 0) {
       this.logger.warn(
-        `Shutting down with ${this.inFlight.size} callback(s) still running after ${this.options.handling.shutdownTimeoutMs} ms`,
+        `Shutting down with ${this.inFlight.size} callback(s) still running after ${timeoutMs} ms`,
+      );
+    }
+    const idle = await this.client.drain(Math.max(0, deadline - Date.now()));
+    if (!idle) {
+      this.logger.warn(
+        `Shutting down with ${this.client.requestsInFlight} Viber request(s) unanswered after ${timeoutMs} ms: aborted, their outcome is unknown`,
       );
     }
     this.client.close();

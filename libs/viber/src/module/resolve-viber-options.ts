@@ -12,6 +12,8 @@ import type { ViberModuleOptions } from './viber-module.options';
 export const VIBER_DEFAULT_WEBHOOK_PATH = '/viber/webhook';
 /** Default largest callback body: 1 MB. */
 export const VIBER_DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Default time a callback body may take to arrive. */
+export const VIBER_DEFAULT_BODY_TIMEOUT_MS = 10_000;
 /** Default time handlers get before the callback is answered. */
 export const VIBER_DEFAULT_DEADLINE_MS = 4000;
 /** Default events deduplicated by message_token. */
@@ -43,6 +45,7 @@ export interface ResolvedViberOptions {
     readonly autoSet: boolean;
     readonly onSetWebhookError: 'log' | 'throw';
     readonly maxBodyBytes: number;
+    readonly bodyTimeoutMs: number;
   };
   readonly handling: {
     readonly deadlineMs: number;
@@ -186,6 +189,12 @@ export function resolveViberOptions(
         'webhook.maxBodyBytes',
         webhook.maxBodyBytes,
         VIBER_DEFAULT_MAX_BODY_BYTES,
+      ),
+      bodyTimeoutMs: positiveInteger(
+        name,
+        'webhook.bodyTimeoutMs',
+        webhook.bodyTimeoutMs,
+        VIBER_DEFAULT_BODY_TIMEOUT_MS,
       ),
     },
     handling: {

@@ -27,6 +27,12 @@ export interface ViberWebhookOptions {
   onSetWebhookError?: 'log' | 'throw';
   /** Largest accepted callback body in bytes; larger ones are answered 413. Default 1 MB. */
   maxBodyBytes?: number;
+  /**
+   * How long a callback body may take to arrive once its headers are in, in ms; a body that
+   * stalls is answered 408 and its connection closed. Default 10 000. Set the HTTP server's own
+   * timeouts too (see the README's "Server timeouts").
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** How callbacks are answered and handlers run. */

@@ -56,7 +56,10 @@ export function createViberWebhookController(): ViberWebhookControllerClass {
       try {
         answer = await this.bot.receive(raw);
       } catch (error) {
-        if (error instanceof ViberCallbackParseError) throw new BadRequestException(error.reason);
+        if (error instanceof ViberCallbackParseError) {
+          this.bot.refusals.refused('invalid callback', 400, error.reason);
+          throw new BadRequestException(error.reason);
+        }
         throw error;
       }
       const adapter = this.adapterHost.httpAdapter;

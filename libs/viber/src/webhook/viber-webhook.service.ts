@@ -1,10 +1,17 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { ViberBot } from '../bot/viber-bot';
 import { ViberApiError } from '../errors/viber-api.error';
 import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
 import type { ViberSetWebhookResponse } from '../types/api.types';
+import { installWebhookIntake, webhookRouteCandidates } from './webhook-body.intake';
 
 /**
  * Registers a bot's webhook with Viber. With `webhook.url` set (and `autoSet` not false) it
@@ -12,7 +19,7 @@ import type { ViberSetWebhookResponse } from '../types/api.types';
  * that request. Also callable on demand (`register()`), e.g. from a deploy script.
  */
 @Injectable()
-export class ViberWebhookService implements OnApplicationBootstrap {
+export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger: Logger;
   private onListening?: () => void;
   private server?: Server;
@@ -20,8 +27,27 @@ export class ViberWebhookService implements OnApplicationBootstrap {
   constructor(
     @Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly appConfig: ApplicationConfig,
   ) {
     this.logger = new Logger(`ViberWebhook:${bot.name}`);
+  }
+
+  /**
+   * Once the routes exist: keeps the platform's body parsers off the webhook route, so the
+   * signature is checked on the raw bytes before anything parses them.
+   */
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return; // no HTTP server (an application context, the testing harness)
+    const result = installWebhookIntake(
+      { type: adapter.getType(), instance: adapter.getInstance() },
+      webhookRouteCandidates(this.bot.options.webhook.path, this.appConfig.getGlobalPrefix()),
+    );
+    if (!result.installed) {
+      this.logger.warn(
+        `The webhook body goes through the platform's body parser (${result.reason}): create the app with { rawBody: true } so its signature can be checked`,
+      );
+    }
   }
 
   /** Schedules `set_webhook` for when the server listens (when configured). */
