@@ -5,6 +5,7 @@ import {
   ViberApiError,
   ViberClient,
   ViberHttpError,
+  ViberNetworkError,
   ViberTimeoutError,
   VIBER_NOT_SENT_STATUS,
   backoffDelay,
@@ -21,6 +22,18 @@ import {
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const OK_SEND = '{"status":0,"status_message":"ok","message_token":5491057495223473139}';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An API URL on a port nothing listens on (connections are refused). */
+async function closedPortUrl(): Promise<string> {
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+  return `http://127.0.0.1:${port}/pa`;
+}
 
 /** A seeded PRNG (mulberry32), so the fault pattern is the same on every run. */
 function seeded(seed: number): () => number {
@@ -69,12 +82,39 @@ describe('ViberClient reliability', () => {
       ],
       ['HTTP 500', { status: 500, body: '<html>error</html>' }],
       ['HTTP 503', { status: 503, body: '' }],
-      ['a dropped connection', 'destroy'],
     ])('%s, then success', async (_name, failure) => {
       sequence(failure, failure);
       const answer = await client().sendMessage('u1', 'hi');
       expect(answer.message_token).toBe('5491057495223473139');
       expect(api.to('send_message')).toHaveLength(3);
+    });
+
+    it('a refused connection (the request never left): every attempt, then a ViberNetworkError saying so', async () => {
+      const closed = await closedPortUrl();
+      const debug: string[] = [];
+      const error = (await client({
+        apiUrl: closed,
+        retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+        logger: {
+          log: () => undefined,
+          error: () => undefined,
+          warn: () => undefined,
+          debug: (line: unknown) => debug.push(String(line)),
+        },
+      })
+        .sendMessage('u1', 'hi')
+        .catch((e: unknown) => e)) as ViberNetworkError;
+      expect(error).toBeInstanceOf(ViberNetworkError);
+      expect(error.code).toBe('ECONNREFUSED');
+      expect(error.outcomeUnknown).toBe(false);
+      expect(debug.filter((line) => line.startsWith('Retrying send_message'))).toHaveLength(3);
+    });
+
+    it('a dropped connection on an idempotent read', async () => {
+      sequence('destroy');
+      const answer = await client().getAccountInfo();
+      expect(answer.status).toBe(0);
+      expect(api.requests).toHaveLength(2);
     });
 
     it('a timeout on an idempotent read', async () => {
@@ -105,11 +145,35 @@ describe('ViberClient reliability', () => {
 
     it('a timed-out send (it may have been delivered)', async () => {
       api.respondWith(() => 'hang');
-      await expect(client({ timeout: 150 }).sendMessage('u1', 'hi')).rejects.toBeInstanceOf(
-        ViberTimeoutError,
-      );
+      const error = (await client({ timeout: 150 })
+        .sendMessage('u1', 'hi')
+        .catch((e: unknown) => e)) as ViberTimeoutError;
+      expect(error).toBeInstanceOf(ViberTimeoutError);
+      expect(error.outcomeUnknown).toBe(true);
       expect(api.requests).toHaveLength(1);
     });
+
+    it.each(['send_message', 'broadcast_message'] as const)(
+      'a %s whose connection is reset after the request was sent (it may have been delivered)',
+      async (endpoint) => {
+        api.respondWith(() => 'destroy');
+        const c = client();
+        const error = (await (
+          endpoint === 'send_message'
+            ? c.sendMessage('u1', 'hi')
+            : c.request('broadcast_message', {
+                type: 'text',
+                text: 'hi',
+                sender: { name: 'Bot' },
+                broadcast_list: ['u1'],
+              })
+        ).catch((e: unknown) => e)) as ViberNetworkError;
+        expect(error).toBeInstanceOf(ViberNetworkError);
+        expect(error.outcomeUnknown).toBe(true);
+        expect(error.message).toContain('after it was sent');
+        expect(api.requests).toHaveLength(1);
+      },
+    );
   });
 
   it('caps the attempts', async () => {
@@ -220,9 +284,9 @@ describe('ViberClient reliability', () => {
         onProgress: (p) => progress.push(p),
       });
       expect(progress).toEqual([
-        { total: 650, sent: 299, failed: 1, requests: 1 },
-        { total: 650, sent: 598, failed: 2, requests: 2 },
-        { total: 650, sent: 647, failed: 3, requests: 3 },
+        { total: 650, sent: 299, failed: 1, uncertain: 0, requests: 1 },
+        { total: 650, sent: 598, failed: 2, uncertain: 0, requests: 2 },
+        { total: 650, sent: 647, failed: 3, uncertain: 0, requests: 3 },
       ]);
       expect(result.sent + result.failed_list.length).toBe(650);
     });
@@ -241,10 +305,59 @@ describe('ViberClient reliability', () => {
       });
       expect(result.aborted).toBe(true);
       expect(result.sent).toBe(300);
+      // The second request was on the wire when the caller aborted it: Viber may have it.
+      expect(result.uncertain_list).toEqual(receivers.slice(300, 600));
       const notSent = result.failed_list
         .filter((f) => f.status === VIBER_NOT_SENT_STATUS)
         .map((f) => f.receiver);
-      expect(notSent).toEqual(receivers.slice(300));
+      expect(notSent).toEqual(receivers.slice(600));
+    });
+
+    it('a request that gets no answer puts its receivers in uncertain_list, never in failed_list', async () => {
+      api.respondWith((request) => {
+        const list = (request.body as { broadcast_list: string[] }).broadcast_list;
+        return list[0] === 'u300' ? 'destroy' : { body: { status: 0, message_token: 1 } };
+      });
+      const receivers = Array.from({ length: 900 }, (_, i) => `u${i}`);
+      const progress: ViberBroadcastProgress[] = [];
+      const result = await client().broadcast(receivers, 'news', {
+        concurrency: 1,
+        onProgress: (p) => progress.push(p),
+      });
+      expect(result.sent).toBe(600);
+      expect(result.failed_list).toEqual([]);
+      expect(result.uncertain_list).toEqual(receivers.slice(300, 600));
+      expect(api.requests).toHaveLength(3);
+      expect(progress.at(-1)).toEqual({
+        total: 900,
+        sent: 600,
+        failed: 0,
+        uncertain: 300,
+        requests: 3,
+      });
+    });
+
+    it('stopBroadcasts() lets requests in flight finish as Viber answered and starts no other', async () => {
+      const c = client({ rateLimits: { broadcast_message: { limit: 2, intervalMs: 60_000 } } });
+      let accepted = 0;
+      api.respondWith(async (request) => {
+        if (api.requests.length === 2) c.stopBroadcasts();
+        await sleep(50);
+        accepted += (request.body as { broadcast_list: string[] }).broadcast_list.length;
+        return { body: { status: 0, message_token: 1 } };
+      });
+      const receivers = Array.from({ length: 1500 }, (_, i) => `u${i}`);
+      const result = await c.broadcast(receivers, 'news', { concurrency: 5 });
+      // Two requests were on the wire: both answered and counted as sent; the three waiting for
+      // the rate limiter never started.
+      expect(api.requests).toHaveLength(2);
+      expect(accepted).toBe(600);
+      expect(result.sent).toBe(600);
+      expect(result.uncertain_list).toEqual([]);
+      expect(result.failed_list.map((f) => f.status)).toEqual(
+        Array.from({ length: 900 }, () => VIBER_NOT_SENT_STATUS),
+      );
+      expect(result.aborted).toBe(true);
     });
 
     it('client.close() stops running broadcasts', async () => {
@@ -260,15 +373,16 @@ describe('ViberClient reliability', () => {
         { concurrency: 1 },
       );
       expect(result.aborted).toBe(true);
-      expect(result.sent + result.failed_list.length).toBe(900);
+      expect(result.sent + result.failed_list.length + result.uncertain_list.length).toBe(900);
       await expect(c.getAccountInfo()).rejects.toThrow('aborted');
     });
   });
 
-  it('a broadcast to 10,000 receivers through a faulty API accounts for every receiver, none sent twice', async () => {
+  it('a broadcast to 10,000 receivers through a faulty API accounts for every receiver, none accepted twice', async () => {
     const random = seeded(42);
     /** Per receiver: how many answered-OK requests included it. */
     const accepted = new Map<string, number>();
+    const acceptedThenReset: string[] = [];
     let faults = 0;
     api.respondWith(async (request: RecordedRequest): Promise<Reply> => {
       const list = (request.body as { broadcast_list: string[] }).broadcast_list;
@@ -290,6 +404,13 @@ describe('ViberClient reliability', () => {
         return 'destroy';
       }
       if (roll < 0.2) {
+        // Accepted, then the connection is reset before the answer: the client cannot know.
+        faults++;
+        acceptedThenReset.push(...list);
+        for (const id of list) accepted.set(id, (accepted.get(id) ?? 0) + 1);
+        return 'destroy';
+      }
+      if (roll < 0.25) {
         faults++;
         await sleep(50 + Math.floor(random() * 100)); // slow, but within the timeout
       }
@@ -308,15 +429,26 @@ describe('ViberClient reliability', () => {
     }).broadcast(receivers, 'news');
 
     expect(faults).toBeGreaterThan(0);
-    // Every receiver is either accepted exactly once or listed as failed with a status.
+    expect(acceptedThenReset.length).toBeGreaterThan(0);
+    // No receiver accepted twice; each reported once: sent, failed (with a status) or uncertain.
     const failedIds = new Set(result.failed_list.map((f) => f.receiver));
+    const uncertainIds = new Set(result.uncertain_list);
     expect(result.failed_list.every((f) => typeof f.status === 'number')).toBe(true);
     for (const id of receivers) {
       const times = accepted.get(id) ?? 0;
       expect(times).toBeLessThanOrEqual(1);
-      expect(times === 1 || failedIds.has(id)).toBe(true);
+      expect(failedIds.has(id) && uncertainIds.has(id)).toBe(false);
+      // A failed receiver was never accepted: sending it again is safe.
+      if (failedIds.has(id)) expect(times === 0 || id.endsWith('7')).toBe(true);
     }
-    expect(result.sent + result.failed_list.length).toBe(receivers.length);
-    expect(result.sent).toBe([...accepted.values()].filter((n) => n === 1).length);
+    // Every receiver accepted then reset is reported as uncertain, not as failed.
+    for (const id of acceptedThenReset) expect(uncertainIds.has(id)).toBe(true);
+    expect(result.sent + result.failed_list.length + result.uncertain_list.length).toBe(
+      receivers.length,
+    );
+    const acceptedAndAnswered = [...accepted.entries()].filter(
+      ([id, n]) => n === 1 && !uncertainIds.has(id),
+    ).length;
+    expect(result.sent).toBe(acceptedAndAnswered);
   });
 });

@@ -213,6 +213,7 @@ describe('ViberClient against a real HTTP server', () => {
           break;
         case 'broadcast_message':
           await expect(c.broadcast(['a', 'b'], 'hi')).resolves.toEqual({
+            uncertain_list: [],
             requests: 1,
             sent: 0,
             message_tokens: [expected.message_token],
@@ -281,6 +282,7 @@ describe('ViberClient against a real HTTP server', () => {
       expect(lists.map((l) => l.length)).toEqual([300, 1]);
       expect(lists.flat()).toEqual(receivers);
       expect(result).toEqual({
+        uncertain_list: [],
         requests: 2,
         sent: 299,
         aborted: false,
@@ -428,6 +430,26 @@ describe('ViberClient against a real HTTP server', () => {
         .getAccountInfo()
         .catch((e: unknown) => e)) as ViberHttpError;
       expect(error.bodySnippet).toBe('bad gateway for [redacted]');
+      expectNoToken(error);
+    });
+
+    it('a Viber answer that echoes the token keeps it out of the error, its response and any log', async () => {
+      api.respondWith((request) => {
+        const token = String(request.headers['x-viber-auth-token']);
+        return {
+          body: `{"status":2,"status_message":"invalid auth token ${token}","echo":{"token":"${token}","list":["${token}"]}}`,
+        };
+      });
+      const error = (await client()
+        .getAccountInfo()
+        .catch((e: unknown) => e)) as ViberApiError;
+      expect(error).toBeInstanceOf(ViberApiError);
+      expect(error.statusMessage).toBe('invalid auth token [redacted]');
+      expect(error.response).toEqual({
+        status: 2,
+        status_message: 'invalid auth token [redacted]',
+        echo: { token: '[redacted]', list: ['[redacted]'] },
+      });
       expectNoToken(error);
     });
 

@@ -43,6 +43,8 @@ export interface ViberBroadcastProgress {
   sent: number;
   /** Receivers that failed so far (listed in the result's `failed_list`). */
   failed: number;
+  /** Receivers whose request got no answer so far (listed in the result's `uncertain_list`). */
+  uncertain: number;
   /** `broadcast_message` requests answered or given up so far. */
   requests: number;
 }

@@ -8,6 +8,7 @@ import {
   ViberNetworkError,
   ViberResponseParseError,
   ViberTimeoutError,
+  ViberTransportError,
 } from '../errors/viber-transport.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
@@ -64,10 +65,41 @@ const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
   ViberStatus.broadcastNotAllowed,
 ]);
 
-/** Status recorded in a broadcast's `failed_list` for receivers of a request that got no Viber answer. */
+/**
+ * Status recorded in a broadcast's `failed_list` for receivers of a request that provably never
+ * reached Viber (connection refused, DNS failure, reset before the body was written): safe to
+ * send again. A request that left but got no answer puts its receivers in `uncertain_list`.
+ */
 export const VIBER_TRANSPORT_FAILURE_STATUS = -1;
 /** Status recorded in a broadcast's `failed_list` for receivers never sent (the broadcast stopped). */
 export const VIBER_NOT_SENT_STATUS = -2;
+
+/** Network error codes that prove the request never left this machine. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_INVALID_URL',
+]);
+
+/**
+ * Whether a failed request had been written in full before it failed: then Viber may have
+ * received it. Read from Node's `ClientRequest` (`writableFinished`), which axios keeps on its
+ * errors; without one, assume it had (the cautious answer).
+ */
+function requestWasWritten(error: unknown): boolean {
+  if (!(error instanceof AxiosError)) return true;
+  if (typeof error.code === 'string' && NOT_SENT_CODES.has(error.code)) return false;
+  const request = error.request as { writableFinished?: unknown } | undefined;
+  return typeof request?.writableFinished === 'boolean' ? request.writableFinished : true;
+}
+
+/** Internal options of one request: `stop` ends waits (rate limiter, backoff), not the request on the wire. */
+interface InternalRequestOptions extends ViberRequestOptions {
+  stop?: AbortSignal;
+}
 
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -104,6 +136,8 @@ export class ViberClient {
   private readonly broadcastConcurrency: number;
   private readonly closing = new AbortController();
   private readonly stopping = new AbortController();
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
   private readonly onNotSubscribed?: (receiver: string) => void;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
@@ -192,11 +226,15 @@ export class ViberClient {
   /**
    * Sends one message to any number of subscribers (`broadcast_message`, at most 300 receivers
    * per request, `concurrency` requests at once, paced by the rate limiter). Every receiver is
-   * accounted for: the result's `failed_list` merges Viber's per-receiver failures and, for a
-   * request that failed as a whole (after its retries), each of its receivers with that request's
-   * status (`-1` when no Viber answer arrived). After a status that no later request could
-   * survive (invalid token, broadcast not allowed, …), or when stopped (abort signal, client
-   * closing), the remaining receivers are reported (status `-2` when never sent) and not sent.
+   * accounted for, exactly once: `sent` counts the receivers Viber accepted; `failed_list` merges
+   * Viber's per-receiver failures and, for a request that failed as a whole (after its retries),
+   * each of its receivers with that request's status (`-1` when it provably never reached Viber);
+   * `uncertain_list` holds the receivers of a request that left but got no answer (a timeout, a
+   * reset after the body was written, an abort in flight): Viber may have delivered to them, so
+   * sending them again may duplicate the message. Such a request is never retried. After a
+   * status that no later request could survive (invalid token, broadcast not allowed, …), or when
+   * stopped (abort signal, `stopBroadcasts`, client closing), no further request starts and the
+   * remaining receivers are reported with status `-2` (never sent).
    */
   async broadcast(
     receivers: readonly string[],
@@ -213,6 +251,7 @@ export class ViberClient {
       sent: 0,
       message_tokens: [],
       failed_list: [],
+      uncertain_list: [],
       aborted: false,
     };
     const signal = this.combineSignals(options.signal);
@@ -226,6 +265,7 @@ export class ViberClient {
         total: receivers.length,
         sent: result.sent,
         failed: result.failed_list.length,
+        uncertain: result.uncertain_list.length,
         requests: result.requests,
       });
     };
@@ -241,6 +281,7 @@ export class ViberClient {
           this.checkSize(json);
           const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
             signal,
+            stop: this.stopping.signal,
           });
           if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
           const failed = answer.failed_list ?? [];
@@ -262,8 +303,12 @@ export class ViberClient {
             : error instanceof Error
               ? error.message
               : String(error);
-          for (const receiver of batch)
-            result.failed_list.push({ receiver, status, status_message: statusMessage });
+          if (error instanceof ViberTransportError && error.outcomeUnknown) {
+            result.uncertain_list.push(...batch);
+          } else {
+            for (const receiver of batch)
+              result.failed_list.push({ receiver, status, status_message: statusMessage });
+          }
           if (
             aborted ||
             (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
@@ -426,13 +471,18 @@ export class ViberClient {
   private async requestJson<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     json: string,
-    requestOptions?: ViberRequestOptions,
+    requestOptions?: InternalRequestOptions,
   ): Promise<T> {
     const signal = this.combineSignals(requestOptions?.signal);
+    // Waits end on `stop` too; a request already on the wire is left to finish.
+    const waitSignal = requestOptions?.stop
+      ? AbortSignal.any([signal, requestOptions.stop])
+      : signal;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const release = await this.limiters.acquire(endpoint, signal);
+      const release = await this.limiters.acquire(endpoint, waitSignal);
       let error: unknown;
+      this.inFlight++;
       try {
         return await this.attempt<T>(endpoint, json, signal);
       } catch (failure) {
@@ -440,18 +490,19 @@ export class ViberClient {
       } finally {
         // The slot counts from the end of the request: at most `limit` arrivals per window.
         release();
+        this.requestEnded();
       }
       const delay = backoffDelay(this.retry, attempt);
       const canRetry =
         attempt < this.retry.maxAttempts &&
         isRetryableFailure(error, endpoint) &&
         Date.now() - started + delay <= this.retry.maxTotalMs &&
-        !signal.aborted;
+        !waitSignal.aborted;
       if (!canRetry) throw error;
       this.logger.debug?.(
         `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
       );
-      await abortableSleep(delay, signal, endpoint);
+      await abortableSleep(delay, waitSignal, endpoint);
     }
   }
 
@@ -489,8 +540,11 @@ export class ViberClient {
   }
 
   /**
-   * Stops the client: running and future requests reject with `ViberAbortedError`, running
-   * broadcasts stop and report their unsent receivers. Used at application shutdown.
+   * Stops the client at once: requests on the wire are aborted (a broadcast reports their
+   * receivers as uncertain, since Viber may have received them), waiting and future requests
+   * reject with `ViberAbortedError`, and running broadcasts report their unsent receivers. At
+   * application shutdown the module first calls {@link stopBroadcasts} and {@link drain}, so that
+   * requests in flight can finish within the shutdown timeout.
    */
   close(): void {
     this.stopping.abort();
@@ -498,19 +552,57 @@ export class ViberClient {
   }
 
   /**
-   * Stops running broadcasts cleanly: requests in flight complete, no new request starts, and
-   * each broadcast reports its unsent receivers (status `-2`). Other requests are not affected.
+   * Stops running broadcasts cleanly: requests in flight complete and are reported as Viber
+   * answered, no new request starts (requests waiting for the rate limiter or a retry do not
+   * start), and each broadcast reports its unsent receivers (status `-2`). Other requests are
+   * not affected.
    */
   stopBroadcasts(): void {
     this.stopping.abort();
+  }
+
+  /** Number of requests on the wire right now. */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Resolves once no request is on the wire, or after `timeoutMs`; resolves `true` when idle.
+   * Does not stop anything: call {@link stopBroadcasts} first so that no new request starts.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let waiter: (() => void) | undefined;
+    const idle = new Promise<boolean>((resolve) => {
+      waiter = () => resolve(true);
+      this.idleWaiters.push(waiter);
+    });
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, false);
+    });
+    try {
+      return await Promise.race([idle, late]);
+    } finally {
+      clearTimeout(timer);
+      this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+    }
+  }
+
+  private requestEnded(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   private parseAnswer<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     response: AxiosResponse<string>,
   ): T {
-    const text = typeof response.data === 'string' ? response.data : '';
-    const snippet = this.redact(text.slice(0, SNIPPET_LENGTH));
+    // The token never leaves in an error: not in its message, snippet or parsed `response`.
+    const text = this.redact(typeof response.data === 'string' ? response.data : '');
+    const snippet = text.slice(0, SNIPPET_LENGTH);
     if (response.status < 200 || response.status >= 300) {
       throw new ViberHttpError(endpoint, response.status, snippet);
     }
@@ -530,9 +622,7 @@ export class ViberClient {
       throw new ViberApiError({
         status: parsed.status,
         statusMessage:
-          typeof parsed.status_message === 'string'
-            ? this.redact(parsed.status_message)
-            : undefined,
+          typeof parsed.status_message === 'string' ? parsed.status_message : undefined,
         endpoint,
         httpStatus: response.status,
         chatHostname: typeof parsed.chat_hostname === 'string' ? parsed.chat_hostname : undefined,
@@ -548,18 +638,20 @@ export class ViberClient {
     timeoutSignal: AbortSignal,
     userSignal: AbortSignal,
   ): Error {
-    if (userSignal.aborted && !timeoutSignal.aborted) return new ViberAbortedError(endpoint);
-    if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout);
+    const written = requestWasWritten(error);
+    if (userSignal.aborted && !timeoutSignal.aborted)
+      return new ViberAbortedError(endpoint, written);
+    if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout, written);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {
-        return new ViberTimeoutError(endpoint, this.timeout);
+        return new ViberTimeoutError(endpoint, this.timeout, written);
       }
       const code = typeof error.code === 'string' ? error.code : undefined;
-      return new ViberNetworkError(endpoint, code, this.redact(error.message));
+      return new ViberNetworkError(endpoint, code, this.redact(error.message), written);
     }
     if (error instanceof ViberValidationError) return error;
     const detail = error instanceof Error ? error.message : String(error);
-    return new ViberNetworkError(endpoint, undefined, this.redact(detail));
+    return new ViberNetworkError(endpoint, undefined, this.redact(detail), written);
   }
 
   /** Removes the token from any text that could reach an error or a log line. */

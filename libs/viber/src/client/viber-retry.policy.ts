@@ -50,15 +50,19 @@ export function resolveRetryPolicy(
 
 /**
  * Whether a failure is worth another attempt: Viber's rate limiting (status 12), HTTP 5xx/429,
- * and network failures before any answer. A timeout is retried only on endpoints that can be
- * repeated safely, since a send that timed out may still have been delivered. Errors that will
- * repeat (bad token, bad data, not subscribed, HTTP 4xx, malformed answers) are never retried.
+ * and network failures or timeouts that prove the request never reached Viber (connection
+ * refused, DNS failure, reset before the body was written). A request that left but got no
+ * answer (`outcomeUnknown`: a timeout or a reset after the body was written) is retried only on
+ * endpoints that can be repeated safely, since a send may already have been delivered. Errors
+ * that will repeat (bad token, bad data, not subscribed, HTTP 4xx, malformed answers) are never
+ * retried.
  */
 export function isRetryableFailure(error: unknown, endpoint: ViberEndpoint): boolean {
   if (error instanceof ViberApiError) return error.status === ViberStatus.tooManyRequests;
   if (error instanceof ViberHttpError) return error.retryable;
-  if (error instanceof ViberNetworkError) return true;
-  if (error instanceof ViberTimeoutError) return IDEMPOTENT_ENDPOINTS.has(endpoint);
+  if (error instanceof ViberNetworkError || error instanceof ViberTimeoutError) {
+    return !error.outcomeUnknown || IDEMPOTENT_ENDPOINTS.has(endpoint);
+  }
   return false;
 }
 
