@@ -1,6 +1,7 @@
 /** Jest 30 + ts-jest. Unit specs live next to the code (libs/**) ; e2e specs over real HTTP live in test/. */
 const moduleNameMapper = {
   '^nestjs-viber$': '<rootDir>/libs/viber/src',
+  '^nestjs-viber/internal$': '<rootDir>/libs/viber/src/internal',
   '^nestjs-viber/testing$': '<rootDir>/libs/viber-testing/src',
 };
 const transform = {

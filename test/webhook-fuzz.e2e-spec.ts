@@ -24,18 +24,20 @@ import {
   OnSubscribed,
   OnUnsubscribed,
   OnWebhook,
+  ViberModule,
+  computeViberSignature,
+  type ViberCallback,
+} from 'nestjs-viber';
+import {
   ViberClientStatusCallbackDto,
   ViberConversationStartedCallbackDto,
   ViberIncomingMessageDto,
   ViberMessageCallbackDto,
-  ViberModule,
   ViberSubscribedCallbackDto,
   ViberUserDto,
   ViberUserIdCallbackDto,
   ViberWebhookCallbackDto,
-  computeViberSignature,
-  type ViberCallback,
-} from 'nestjs-viber';
+} from 'nestjs-viber/internal';
 import { EventEmitter } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { parseJsonLossless } from 'nestjs-viber';
+import { parseJsonLossless } from 'nestjs-viber/internal';
 
 /** One callback received by a {@link TestWebhook}. */
 export interface ReceivedCallback {

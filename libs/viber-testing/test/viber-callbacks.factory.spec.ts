@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as http from 'node:http';
-import { parseJsonLossless, verifyViberSignature } from 'nestjs-viber';
+import { verifyViberSignature } from 'nestjs-viber';
+import { parseJsonLossless } from 'nestjs-viber/internal';
 import {
   ViberEmulator,
   randomMessageToken,

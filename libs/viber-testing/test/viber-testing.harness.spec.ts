@@ -4,11 +4,11 @@ import {
   OnConversationStarted,
   OnText,
   Sender,
-  ViberCallbackParseError,
   ViberModule,
   type ViberContext,
   type ViberUser,
 } from 'nestjs-viber';
+import { ViberCallbackParseError } from 'nestjs-viber/internal';
 import { ViberEmulator, ViberTestingHarness } from 'nestjs-viber/testing';
 
 @Injectable()

@@ -1,18 +1,17 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import {
-  SlidingWindowRateLimiter,
   ViberApiError,
   ViberClient,
   ViberHttpError,
   ViberNetworkError,
   ViberTimeoutError,
   VIBER_NOT_SENT_STATUS,
-  backoffDelay,
-  resolveRetryPolicy,
   type ViberBroadcastProgress,
   type ViberClientOptions,
 } from 'nestjs-viber';
+import { SlidingWindowRateLimiter } from '../src/client/viber-rate-limiter';
+import { backoffDelay, resolveRetryPolicy } from '../src/client/viber-retry.policy';
 import {
   RecordingApiServer,
   type RecordedRequest,

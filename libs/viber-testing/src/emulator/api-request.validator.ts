@@ -1,10 +1,5 @@
-import {
-  ValidationContext,
-  ViberStatus,
-  isRecord,
-  validateOutgoingMessage,
-  type ViberValidationIssue,
-} from 'nestjs-viber';
+import { ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
+import { ValidationContext, isRecord, validateOutgoingMessage } from 'nestjs-viber/internal';
 
 /** A refused request: the Viber status to answer and why. */
 export interface ApiRefusal {

@@ -1,12 +1,12 @@
 import {
   VIBER_SIGNATURE_HEADER,
-  parseJsonLossless,
   type ViberCallback,
   type ViberCallbackOf,
   type ViberEventName,
   type ViberIncomingMessage,
   type ViberUser,
 } from 'nestjs-viber';
+import { parseJsonLossless } from 'nestjs-viber/internal';
 import { randomMessageToken, stringifyJson, toTokenBigInt } from './raw-json.util';
 import { signViberBody, withSignatureQuery } from './viber-signature.util';
 

@@ -3,16 +3,18 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  ValidationContext,
   VIBER_LIMITS,
   ViberStatus,
+  type ViberOutgoingMessage,
+  type ViberWebhookEventType,
+} from 'nestjs-viber';
+import {
+  ValidationContext,
   isRecord,
   parseJsonLossless,
   validateRequestSize,
   viberStatusName,
-  type ViberOutgoingMessage,
-  type ViberWebhookEventType,
-} from 'nestjs-viber';
+} from 'nestjs-viber/internal';
 import { checkMessageBody, messageFields, refuse, type ApiRefusal } from './api-request.validator';
 import { CallbackDeliveryService } from './callback-delivery.service';
 import { ChatPageRouter } from './chat-page/chat-page.router';

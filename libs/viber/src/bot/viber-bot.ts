@@ -1,14 +1,9 @@
-import {
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
-import type { ResolvedViberOptions } from '../module/resolve-viber-options';
+import type { ResolvedViberOptions } from '../viber-options.resolver';
 import { isGuardDenial } from '../routing/guard-denial';
 import { ALWAYS, type ViberRouteMatch } from '../routing/viber-listener.metadata';
 import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
@@ -52,7 +47,7 @@ const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 
  * One bot at run time: its options, client and route table, and the handling of each callback
  * (dedupe, dispatch through the handlers, replies, the welcome message, the answer deadline).
  */
-export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   /** The bot's handlers, filled once at startup by the explorer. */
   readonly routes = new ViberRouteTable();
   /** Rate-limited log of refused webhook requests. */
@@ -69,7 +64,6 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     private readonly dedupe: ViberDedupeStore,
     /** The bot's subscriber registry. */
     readonly subscribers: ViberSubscribers,
-    private readonly dispose: () => void = () => undefined,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
     this.refusals = new ViberRefusalLog(this.logger);
@@ -157,8 +151,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
 
   /**
    * Shutdown, step 2: let running handlers and the requests on the wire finish, both within
-   * `handling.shutdownTimeoutMs`, then stop the client. A request still on the wire then is
-   * aborted; a broadcast reports its receivers as uncertain, never as not sent.
+   * `handling.shutdownTimeoutMs`, then close the client (which releases its connections). A
+   * request still on the wire then is aborted; a broadcast reports its receivers as uncertain,
+   * never as not sent.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.isClosing = true;
@@ -180,11 +175,6 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
       );
     }
     this.client.close();
-  }
-
-  /** Shutdown, step 3: release the client's connections. */
-  onApplicationShutdown(): void {
-    this.dispose();
   }
 
   /** Resolves when every running handler finished, or after `timeoutMs`. */
@@ -242,11 +232,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown, OnA
     match: ViberRouteMatch | undefined,
     outcome: RunOutcome,
   ): Promise<void> {
-    // Each handler sees the shared context with its own match and params (ALWAYS: nothing to add).
-    const view: ViberContext =
-      match && match !== ALWAYS
-        ? Object.create(ctx, { match: { value: match.match }, params: { value: match.params } })
-        : ctx;
+    // A handler whose pattern matched gets its own copy with its match and params.
+    const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
     let result: unknown;
     try {
       result = await route.invoke(view);

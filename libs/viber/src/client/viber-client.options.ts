@@ -3,11 +3,6 @@ import type { ViberSender } from '../types/message.types';
 import type { ViberRateLimits } from './viber-rate-limiter';
 import type { ViberRetryOptions } from './viber-retry.policy';
 
-/** The default Viber API base URL. */
-export const VIBER_DEFAULT_API_URL = 'https://chatapi.viber.com/pa';
-/** The default timeout of one API request, in milliseconds. */
-export const VIBER_DEFAULT_TIMEOUT_MS = 10_000;
-
 /** Settings of one {@link ViberClient}. */
 export interface ViberClientOptions {
   /** The bot's auth token. Sent only in the `X-Viber-Auth-Token` header; never logged. */
@@ -33,6 +28,11 @@ export interface ViberClientOptions {
   broadcastConcurrency?: number;
   /** Called for each receiver Viber reports as not subscribed (status 6), e.g. to update a registry. */
   onReceiverNotSubscribed?: (receiver: string) => void;
+  /**
+   * HTTP agents the client owns: destroyed (their keep-alive connections closed) by `close()`.
+   * @internal
+   */
+  ownedAgents?: ReadonlyArray<{ destroy(): void }>;
 }
 
 /** Progress of a broadcast, reported after each request. */

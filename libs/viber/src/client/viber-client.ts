@@ -10,6 +10,7 @@ import {
   ViberTimeoutError,
   ViberTransportError,
 } from '../errors/viber-transport.error';
+import { ViberOptionsError } from '../errors/viber-options.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
 import type {
@@ -38,7 +39,10 @@ import { ValidationContext, isRecord } from '../validation/validation-context';
 import { VIBER_LIMITS } from '../validation/viber-limits';
 import {
   VIBER_DEFAULT_API_URL,
+  VIBER_DEFAULT_BROADCAST_CONCURRENCY,
   VIBER_DEFAULT_TIMEOUT_MS,
+} from '../viber.defaults';
+import {
   type ViberBroadcastOptions,
   type ViberClientOptions,
   type ViberRequestOptions,
@@ -138,7 +142,8 @@ export class ViberClient {
   private readonly stopping = new AbortController();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
-  private readonly onNotSubscribed?: (receiver: string) => void;
+  private readonly notSubscribedListeners: Array<(receiver: string) => void> = [];
+  private readonly ownedAgents: ReadonlyArray<{ destroy(): void }>;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -147,7 +152,7 @@ export class ViberClient {
     options: ViberClientOptions,
   ) {
     if (typeof options.token !== 'string' || options.token.length === 0) {
-      throw new TypeError('ViberClient: option "token" is required (the bot auth token)');
+      throw new ViberOptionsError('ViberClient', 'token', 'is required (the bot auth token)');
     }
     this.token = options.token;
     this.baseUrl = (options.apiUrl ?? VIBER_DEFAULT_API_URL).replace(/\/+$/, '');
@@ -157,8 +162,10 @@ export class ViberClient {
     this.logger = options.logger ?? new Logger(ViberClient.name);
     this.retry = resolveRetryPolicy(options.retry);
     this.limiters = new ViberRateLimiters(options.rateLimits);
-    this.broadcastConcurrency = options.broadcastConcurrency ?? 10;
-    this.onNotSubscribed = options.onReceiverNotSubscribed;
+    this.broadcastConcurrency = options.broadcastConcurrency ?? VIBER_DEFAULT_BROADCAST_CONCURRENCY;
+    if (options.onReceiverNotSubscribed)
+      this.notSubscribedListeners.push(options.onReceiverNotSubscribed);
+    this.ownedAgents = options.ownedAgents ?? [];
   }
 
   /** The base URL requests go to. */
@@ -461,10 +468,12 @@ export class ViberClient {
   }
 
   private notSubscribed(receiver: string): void {
-    try {
-      this.onNotSubscribed?.(receiver);
-    } catch {
-      // A listener's failure must not change the send's outcome.
+    for (const listener of this.notSubscribedListeners) {
+      try {
+        listener(receiver);
+      } catch {
+        // A listener's failure must not change the send's outcome.
+      }
     }
   }
 
@@ -549,6 +558,15 @@ export class ViberClient {
   close(): void {
     this.stopping.abort();
     this.closing.abort();
+    for (const agent of this.ownedAgents) agent.destroy();
+  }
+
+  /**
+   * Adds a listener for receivers Viber reports as not subscribed (status 6).
+   * @internal
+   */
+  addReceiverNotSubscribedListener(listener: (receiver: string) => void): void {
+    this.notSubscribedListeners.push(listener);
   }
 
   /**

@@ -6,6 +6,7 @@ import {
 } from '../errors/viber-transport.error';
 import type { ViberEndpoint } from '../types/api.types';
 import { ViberStatus } from '../types/viber-status.enum';
+import { VIBER_DEFAULT_RETRY } from '../viber.defaults';
 
 /** When and how often a failed request is tried again. */
 export interface ViberRetryOptions {
@@ -41,10 +42,10 @@ export function resolveRetryPolicy(
 ): ResolvedViberRetryPolicy {
   if (options === false) return { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalMs: 0 };
   return {
-    maxAttempts: Math.max(1, Math.floor(options?.maxAttempts ?? 4)),
-    baseDelayMs: Math.max(0, options?.baseDelayMs ?? 250),
-    maxDelayMs: Math.max(0, options?.maxDelayMs ?? 8000),
-    maxTotalMs: Math.max(0, options?.maxTotalMs ?? 30_000),
+    maxAttempts: Math.max(1, Math.floor(options?.maxAttempts ?? VIBER_DEFAULT_RETRY.maxAttempts)),
+    baseDelayMs: Math.max(0, options?.baseDelayMs ?? VIBER_DEFAULT_RETRY.baseDelayMs),
+    maxDelayMs: Math.max(0, options?.maxDelayMs ?? VIBER_DEFAULT_RETRY.maxDelayMs),
+    maxTotalMs: Math.max(0, options?.maxTotalMs ?? VIBER_DEFAULT_RETRY.maxTotalMs),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ViberClient } from '../client/viber-client';
+import { ViberUsageError } from '../errors/viber-usage.error';
 import type { ViberSendMessageResponse } from '../types/api.types';
 import type {
   ViberCallback,
@@ -14,8 +15,9 @@ export type ViberWelcomeSink = (message: ViberReply) => boolean;
 
 /**
  * Everything a handler needs about one callback: the validated callback, the bot's client, the
- * user, the message, and `reply`. One context per callback; each handler sees it with its own
- * `match` and `params` (from its `@OnText` / `@OnAction` pattern).
+ * user, the message, and `reply`. One context per callback; a handler whose pattern matched
+ * (`@OnText(RegExp)`, `@OnAction('buy/:sku')`) gets its own copy with that `match` and those
+ * `params` as plain properties (`console.log(ctx)` shows them).
  */
 export class ViberContext<C extends ViberCallback = ViberCallback> {
   /** The user who caused the callback (`user`/`sender`; `{ id }` for events that carry only `user_id`). */
@@ -74,13 +76,25 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
     if (this.welcome?.(reply)) return [];
     const receiver = this.userId;
     if (receiver === undefined) {
-      throw new Error(`nestjs-viber: cannot reply to a ${this.event} callback: it names no user`);
+      throw new ViberUsageError(`cannot reply to a ${this.event} callback: it names no user`);
     }
     const messages: Array<ViberOutgoingMessage | string> =
       typeof reply === 'string' || !Array.isArray(reply)
         ? [reply as ViberOutgoingMessage | string]
         : [...reply];
     return this.client.sendMessage(receiver, messages);
+  }
+
+  /**
+   * A copy of this context for one handler, with the handler's own `match` and `params`.
+   * @internal
+   */
+  withMatch(match: RegExpExecArray | null, params: Readonly<Record<string, string>>): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this);
+    (copy as { match: RegExpExecArray | null }).match = match;
+    (copy as { params: Readonly<Record<string, string>> }).params = params;
+    return copy;
   }
 
   /** True when this context is for the given event (narrows the type). */

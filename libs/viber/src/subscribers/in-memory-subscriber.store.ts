@@ -1,11 +1,10 @@
 import type { ViberSubscriberStore } from './viber-subscriber.store';
-import {
-  matchesSubscriberFilter,
-  mergeSubscriber,
-  type ViberSubscriber,
-  type ViberSubscriberFilter,
-  type ViberSubscriberObservation,
-  type ViberSubscriberPage,
+import { matchesSubscriberFilter, mergeSubscriber } from './subscriber-merge';
+import type {
+  ViberSubscriber,
+  ViberSubscriberFilter,
+  ViberSubscriberObservation,
+  ViberSubscriberPage,
 } from './viber-subscriber.types';
 
 /** The default subscriber store: one process, in memory (lost on restart). */

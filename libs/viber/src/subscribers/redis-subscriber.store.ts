@@ -1,7 +1,7 @@
+import { matchesSubscriberFilter } from './subscriber-merge';
 import type { ViberSubscriberStore } from './viber-subscriber.store';
 import {
   VIBER_SUBSCRIBER_PROFILE_FIELDS,
-  matchesSubscriberFilter,
   type ViberSubscriber,
   type ViberSubscriberFilter,
   type ViberSubscriberObservation,

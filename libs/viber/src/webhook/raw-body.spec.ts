@@ -1,11 +1,7 @@
 import { PayloadTooLargeException, RequestTimeoutException } from '@nestjs/common';
 import { PassThrough } from 'node:stream';
-import {
-  readRawBody,
-  ViberRawBodyUnavailableError,
-  VIBER_RAW_BODY,
-  type ViberWebhookRequest,
-} from './raw-body';
+import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
+import { readRawBody, VIBER_RAW_BODY, type ViberWebhookRequest } from './raw-body';
 
 /** A request whose body arrives through a stream, as Node's IncomingMessage does. */
 function streamRequest(headers: Record<string, string> = {}): {

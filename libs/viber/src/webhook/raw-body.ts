@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLargeException, RequestTimeoutException } from '@nestjs/common';
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  RequestTimeoutException,
+} from '@nestjs/common';
+import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 export interface ViberWebhookRequest {
@@ -16,19 +21,6 @@ export interface ViberWebhookRequest {
 
 /** Where the guard leaves the raw body for the controller. */
 export const VIBER_RAW_BODY: unique symbol = Symbol('nestjs-viber:raw-body');
-
-/** How to fix a missing raw body; part of the error message. */
-export const RAW_BODY_FIX =
-  'the Viber webhook needs the exact request bytes to check signatures, and a body parser already ' +
-  'consumed them: create the app with `NestFactory.create(AppModule, { rawBody: true })`';
-
-/** Raised when the raw body is not available (a parser consumed it and rawBody is off). */
-export class ViberRawBodyUnavailableError extends Error {
-  constructor() {
-    super(`nestjs-viber: ${RAW_BODY_FIX}`);
-    this.name = 'ViberRawBodyUnavailableError';
-  }
-}
 
 function nodeRequest(request: ViberWebhookRequest): IncomingMessage | undefined {
   if (request.raw && typeof request.raw.on === 'function') return request.raw;
@@ -68,7 +60,8 @@ function readStream(stream: IncomingMessage, limit: number, timeoutMs: number): 
     };
     const onEnd = (): void => finish();
     const onError = (error: Error): void => finish(error);
-    const onClose = (): void => finish(new Error('The client closed the connection'));
+    const onClose = (): void =>
+      finish(new BadRequestException('The client closed the connection before the whole body'));
     const timer = setTimeout(
       () => finish(new RequestTimeoutException(`Body not received within ${timeoutMs} ms`)),
       timeoutMs,

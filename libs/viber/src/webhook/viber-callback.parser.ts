@@ -1,4 +1,5 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import { ViberCallbackParseError } from '../errors/viber-callback-parse.error';
 import { parseJsonLossless } from '../json/lossless-json';
 import type { ViberCallback, ViberEventName } from '../types/callback.types';
 import {
@@ -44,14 +45,6 @@ const NESTED: ReadonlyMap<DtoClass, Readonly<Record<string, DtoClass>>> = new Ma
   [ViberIncomingMessageDto, { location: ViberLocationDto, contact: ViberContactDto }],
   [ViberClientStatusCallbackDto, { user: ViberUserDto, status: ViberClientStatusDto }],
 ]);
-
-/** The body is not a valid callback; answered 400 with this short reason. */
-export class ViberCallbackParseError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'ViberCallbackParseError';
-  }
-}
 
 /** A parsed body: a validated callback, or an event this library does not know (answered 200). */
 export type ParsedViberCallback =

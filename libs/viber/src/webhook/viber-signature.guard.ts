@@ -13,8 +13,9 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ViberBot } from '../bot/viber-bot';
-import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
-import { readRawBody, ViberRawBodyUnavailableError, type ViberWebhookRequest } from './raw-body';
+import { VIBER_MODULE_BOT } from '../viber.constants';
+import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
+import { readRawBody, type ViberWebhookRequest } from './raw-body';
 import { isViberSignatureFormat, verifyViberSignature } from './viber-signature';
 
 /** Header Viber signs callbacks with. */
@@ -35,7 +36,7 @@ export class ViberSignatureGuard implements CanActivate {
   private rawBodyProblemLogged = false;
 
   constructor(
-    @Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot,
+    @Inject(VIBER_MODULE_BOT) private readonly bot: ViberBot,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 

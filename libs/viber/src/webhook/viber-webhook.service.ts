@@ -9,7 +9,8 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { ViberBot } from '../bot/viber-bot';
 import { ViberApiError } from '../errors/viber-api.error';
-import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
+import { ViberOptionsError } from '../errors/viber-options.error';
+import { VIBER_MODULE_BOT } from '../viber.constants';
 import type { ViberSetWebhookResponse } from '../types/api.types';
 import { installWebhookIntake, webhookRouteCandidates } from './webhook-body.intake';
 
@@ -25,7 +26,7 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
   private server?: Server;
 
   constructor(
-    @Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot,
+    @Inject(VIBER_MODULE_BOT) private readonly bot: ViberBot,
     private readonly adapterHost: HttpAdapterHost,
     private readonly appConfig: ApplicationConfig,
   ) {
@@ -83,7 +84,11 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
     url: string | undefined = this.bot.options.webhook.url,
   ): Promise<ViberSetWebhookResponse> {
     if (!url)
-      throw new Error(`nestjs-viber: bot "${this.bot.name}" has no webhook.url to register`);
+      throw ViberOptionsError.forBot(
+        this.bot.name,
+        'webhook.url',
+        'is not set: there is no URL to register',
+      );
     const { eventTypes, sendName, sendPhoto } = this.bot.options.webhook;
     return this.bot.client.setWebhook(url, { eventTypes, sendName, sendPhoto });
   }

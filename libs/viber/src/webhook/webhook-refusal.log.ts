@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { VIBER_DEFAULT_REFUSAL_LOG_INTERVAL_MS } from '../viber.defaults';
 
 /** Why the webhook refused a request. */
 export type ViberRefusalKind =
@@ -8,9 +9,6 @@ export type ViberRefusalKind =
   | 'body too large'
   | 'body too slow'
   | 'invalid callback';
-
-/** Default time between two lines about the same kind of refusal. */
-export const VIBER_REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /**
  * Logs refused webhook requests without letting junk flood the log: the first refusal of each
@@ -23,7 +21,7 @@ export class ViberRefusalLog {
 
   constructor(
     private readonly logger: LoggerService,
-    private readonly intervalMs: number = VIBER_REFUSAL_LOG_INTERVAL_MS,
+    private readonly intervalMs: number = VIBER_DEFAULT_REFUSAL_LOG_INTERVAL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 

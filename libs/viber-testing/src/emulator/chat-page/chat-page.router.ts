@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
-import { isRecord, type ViberButton, type ViberIncomingMessage } from 'nestjs-viber';
+import { type ViberButton, type ViberIncomingMessage } from 'nestjs-viber';
+import { isRecord } from 'nestjs-viber/internal';
 import { stringifyJson } from '../raw-json.util';
 import type { SimulatedUser, UserSendOptions } from '../simulated-user.model';
 import { ViberEmulatorError } from '../viber-emulator.error';

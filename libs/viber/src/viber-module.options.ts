@@ -1,10 +1,10 @@
 import type { Type } from '@nestjs/common';
-import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
-import type { ViberSubscriberStore } from '../subscribers/viber-subscriber.store';
-import type { ViberWebhookEventType } from '../types/api.types';
-import type { ViberSender } from '../types/message.types';
-import type { ViberRateLimits } from '../client/viber-rate-limiter';
-import type { ViberRetryOptions } from '../client/viber-retry.policy';
+import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
+import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
+import type { ViberWebhookEventType } from './types/api.types';
+import type { ViberSender } from './types/message.types';
+import type { ViberRateLimits } from './client/viber-rate-limiter';
+import type { ViberRetryOptions } from './client/viber-retry.policy';
 
 /** Webhook settings of a bot. */
 export interface ViberWebhookOptions {

@@ -1,10 +1,6 @@
 import { InMemorySubscriberStore } from './in-memory-subscriber.store';
-import {
-  matchesSubscriberFilter,
-  mergeSubscriber,
-  type ViberSubscriber,
-  type ViberSubscriberObservation,
-} from './viber-subscriber.types';
+import { matchesSubscriberFilter, mergeSubscriber } from './subscriber-merge';
+import type { ViberSubscriber, ViberSubscriberObservation } from './viber-subscriber.types';
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];

@@ -1,28 +1,24 @@
 import type { Type } from '@nestjs/common';
-import { VIBER_DEFAULT_API_URL, VIBER_DEFAULT_TIMEOUT_MS } from '../client/viber-client.options';
-import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
-import type { ViberRateLimits } from '../client/viber-rate-limiter';
-import type { ViberRetryOptions } from '../client/viber-retry.policy';
-import type { ViberSubscriberStore } from '../subscribers/viber-subscriber.store';
-import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from '../types/api.types';
-import type { ViberSender } from '../types/message.types';
+import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
+import type { ViberRateLimits } from './client/viber-rate-limiter';
+import type { ViberRetryOptions } from './client/viber-retry.policy';
+import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
+import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from './types/api.types';
+import type { ViberSender } from './types/message.types';
+import { ViberOptionsError } from './errors/viber-options.error';
+import {
+  VIBER_DEFAULT_API_URL,
+  VIBER_DEFAULT_BODY_TIMEOUT_MS,
+  VIBER_DEFAULT_DEADLINE_MS,
+  VIBER_DEFAULT_DEDUPE_EVENTS,
+  VIBER_DEFAULT_DEDUPE_TTL_MS,
+  VIBER_DEFAULT_ERROR_STATUS,
+  VIBER_DEFAULT_MAX_BODY_BYTES,
+  VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  VIBER_DEFAULT_TIMEOUT_MS,
+  VIBER_DEFAULT_WEBHOOK_PATH,
+} from './viber.defaults';
 import type { ViberModuleOptions } from './viber-module.options';
-
-/** Default webhook route. */
-export const VIBER_DEFAULT_WEBHOOK_PATH = '/viber/webhook';
-/** Default largest callback body: 1 MB. */
-export const VIBER_DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** Default time a callback body may take to arrive. */
-export const VIBER_DEFAULT_BODY_TIMEOUT_MS = 10_000;
-/** Default time handlers get before the callback is answered. */
-export const VIBER_DEFAULT_DEADLINE_MS = 4000;
-/** Default events deduplicated by message_token. */
-export const VIBER_DEFAULT_DEDUPE_EVENTS = [
-  'message',
-  'subscribed',
-  'unsubscribed',
-  'client_status',
-];
 
 /** A bot's options with every default applied, checked at startup. */
 export interface ResolvedViberOptions {
@@ -57,20 +53,16 @@ export interface ResolvedViberOptions {
   };
 }
 
-/** The options of a bot are wrong; the message names the option and what it must be. */
-export class ViberOptionsError extends Error {
-  constructor(botName: string, option: string, problem: string) {
-    super(`ViberModule (bot "${botName}"): option "${option}" ${problem}`);
-    this.name = 'ViberOptionsError';
-  }
-}
-
 const EVENT_TYPES: ReadonlySet<string> = new Set(VIBER_WEBHOOK_EVENT_TYPES);
 
 function positiveInteger(name: string, option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ViberOptionsError(name, option, `must be a positive integer (got ${String(value)})`);
+    throw ViberOptionsError.forBot(
+      name,
+      option,
+      `must be a positive integer (got ${String(value)})`,
+    );
   }
   return value;
 }
@@ -90,11 +82,11 @@ export function resolveViberOptions(
   name: string,
 ): ResolvedViberOptions {
   if (options === null || typeof options !== 'object') {
-    throw new ViberOptionsError(name, 'options', 'must be an object with at least a token');
+    throw ViberOptionsError.forBot(name, 'options', 'must be an object with at least a token');
   }
   const { token } = options;
   if (typeof token !== 'string' || token.trim().length === 0) {
-    throw new ViberOptionsError(
+    throw ViberOptionsError.forBot(
       name,
       'token',
       'is required: the bot auth token from the Viber admin panel',
@@ -107,7 +99,7 @@ export function resolveViberOptions(
     !/^\/?[A-Za-z0-9\-._~/]*$/.test(rawPath) ||
     rawPath.includes('//')
   ) {
-    throw new ViberOptionsError(
+    throw ViberOptionsError.forBot(
       name,
       'webhook.path',
       `must be a route such as "/viber/webhook" (letters, digits, - . _ ~ and /; no query, no parameters); got ${JSON.stringify(rawPath)}`,
@@ -121,7 +113,7 @@ export function resolveViberOptions(
       url = undefined;
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new ViberOptionsError(
+      throw ViberOptionsError.forBot(
         name,
         'webhook.url',
         `must be an absolute https URL; got ${JSON.stringify(webhook.url)}`,
@@ -130,7 +122,7 @@ export function resolveViberOptions(
   }
   for (const eventType of webhook.eventTypes ?? []) {
     if (!EVENT_TYPES.has(eventType)) {
-      throw new ViberOptionsError(
+      throw ViberOptionsError.forBot(
         name,
         'webhook.eventTypes',
         `has an unknown event "${String(eventType)}"; allowed: ${[...EVENT_TYPES].join(', ')}`,
@@ -143,23 +135,23 @@ export function resolveViberOptions(
       options.sender.name.length === 0 ||
       options.sender.name.length > 28
     ) {
-      throw new ViberOptionsError(name, 'sender.name', 'must be 1..28 characters');
+      throw ViberOptionsError.forBot(name, 'sender.name', 'must be 1..28 characters');
     }
   }
   const apiUrl = options.apiUrl ?? VIBER_DEFAULT_API_URL;
   try {
     new URL(apiUrl);
   } catch {
-    throw new ViberOptionsError(
+    throw ViberOptionsError.forBot(
       name,
       'apiUrl',
       `must be an absolute URL; got ${JSON.stringify(apiUrl)}`,
     );
   }
   const handling = options.handling ?? {};
-  const errorStatus = handling.errorStatus ?? 200;
+  const errorStatus = handling.errorStatus ?? VIBER_DEFAULT_ERROR_STATUS;
   if (!Number.isInteger(errorStatus) || errorStatus < 200 || errorStatus > 599) {
-    throw new ViberOptionsError(
+    throw ViberOptionsError.forBot(
       name,
       'handling.errorStatus',
       'must be an HTTP status code 200..599',
@@ -210,14 +202,14 @@ export function resolveViberOptions(
         name,
         'handling.dedupeTtlMs',
         handling.dedupeTtlMs,
-        60 * 60 * 1000,
+        VIBER_DEFAULT_DEDUPE_TTL_MS,
       ),
       dedupeStore: handling.dedupeStore,
       shutdownTimeoutMs: positiveInteger(
         name,
         'handling.shutdownTimeoutMs',
         handling.shutdownTimeoutMs,
-        10_000,
+        VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS,
       ),
     },
   };

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getViberClientToken } from '../viber.constants';
+import { getViberClientToken } from './viber.constants';
 
 /** Injects the {@link ViberClient} of a bot: `@InjectViber('sales') client: ViberClient`. */
 export function InjectViber(name?: string): PropertyDecorator & ParameterDecorator {

@@ -1,19 +1,26 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { VIBER_DEFAULT_BOT_NAME } from '../viber.constants';
+import { VIBER_MODULE_OPTIONS } from './viber.constants';
+import { VIBER_DEFAULT_BOT_NAME } from './viber.defaults';
 import type { ViberModuleExtras, ViberModuleOptions } from './viber-module.options';
+import { defineViberBotModule } from './viber.providers';
 
-/** The builder behind `ViberModule.forRoot` / `forRootAsync`. */
+/**
+ * The builder behind `ViberModule.forRoot` / `forRootAsync`: the options of one bot, and in
+ * `setExtras` the providers, controller and exports of that bot (see `viber.providers.ts`).
+ */
 export const {
   ConfigurableModuleClass: ViberConfigurableModule,
-  MODULE_OPTIONS_TOKEN: VIBER_RAW_OPTIONS,
   OPTIONS_TYPE: VIBER_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: VIBER_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<ViberModuleOptions>({ moduleName: 'Viber' })
+} = new ConfigurableModuleBuilder<ViberModuleOptions>({
+  moduleName: 'Viber',
+  optionsInjectionToken: VIBER_MODULE_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createViberOptions')
   .setExtras<ViberModuleExtras>(
     { name: VIBER_DEFAULT_BOT_NAME, isGlobal: true },
-    (definition) => definition,
+    (definition, extras) => defineViberBotModule(definition, extras),
   )
   .build();
 
