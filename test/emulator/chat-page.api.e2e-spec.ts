@@ -9,8 +9,8 @@ import {
   type ChatPageEntry,
   type ChatPageUser,
 } from 'nestjs-viber/testing';
-import { CHAT_PAGE_SCRIPT } from '../src/emulator/chat-page/chat-page.script';
-import { TestWebhook, callApi, type RawAnswer } from './test-webhook.helper';
+import { CHAT_PAGE_SCRIPT } from '../../libs/viber-testing/src/emulator/chat-page/chat-page.script';
+import { TestWebhook, callApi, type RawAnswer } from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const SENDER = { name: 'Menu Bot' };

@@ -6,7 +6,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViberButton, ViberKeyboard, ViberOutgoingMessage } from 'nestjs-viber';
 import { ViberEmulator } from 'nestjs-viber/testing';
-import { TestWebhook, callApi } from './test-webhook.helper';
+import { TestWebhook, callApi } from '../support/test-webhook.helper';
 
 /**
  * The chat page in a real browser: Debian's `chromium` (installed by `.ci/run`) driven by
@@ -14,7 +14,7 @@ import { TestWebhook, callApi } from './test-webhook.helper';
  * refreshes the README's `docs/images/chat-page.png`.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 const ARTIFACT = join(ROOT, 'test-artifacts', 'chat-page.png');
 const README_IMAGE = join(ROOT, 'docs', 'images', 'chat-page.png');
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';

@@ -2,15 +2,15 @@ import { Injectable, type LoggerService } from '@nestjs/common';
 import { Event, OnMessage, ViberModule, type ViberCallback } from 'nestjs-viber';
 import { connect } from 'node:net';
 import { setPriority } from 'node:os';
-import { startChildApp, type ChildApp } from './support/child-app';
-import { callbackJson, textMessage, user } from './support/callbacks';
+import { startChildApp, type ChildApp } from '../support/child-app';
+import { textMessage, withRawToken } from '../support/callbacks';
 import {
   PLATFORMS,
   TEST_TOKEN,
   postSigned,
   startApp,
   type RunningApp,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 /** Records every message callback that reaches a handler. */
 @Injectable()
@@ -148,19 +148,15 @@ describe.each(PLATFORMS)('webhook intake on %s', (platform) => {
       expect(res.status).toBe(400);
       expect(JSON.parse(res.text)).toMatchObject({ message: 'Body is not JSON' });
     }
-    const fields = { event: 'message', sender: user('a'), message: { type: 'text', text: 'hi' } };
-    const tooBig = await postSigned(
-      webhook,
-      callbackJson(fields, '18446744073709551616'),
-      TEST_TOKEN,
-    );
+    const hi = textMessage('a', 'hi');
+    const tooBig = await postSigned(webhook, withRawToken(hi, '18446744073709551616'), TEST_TOKEN);
     expect(tooBig.status).toBe(400);
     expect(JSON.parse(tooBig.text)).toMatchObject({
       message: 'Invalid message callback: message_token must be an unsigned 64-bit integer',
     });
-    const quotedLeadingZero = await postSigned(webhook, callbackJson(fields, '"0123"'), TEST_TOKEN);
+    const quotedLeadingZero = await postSigned(webhook, withRawToken(hi, '"0123"'), TEST_TOKEN);
     expect(quotedLeadingZero.status).toBe(400);
-    const max = await postSigned(webhook, callbackJson(fields, '18446744073709551615'), TEST_TOKEN);
+    const max = await postSigned(webhook, withRawToken(hi, '18446744073709551615'), TEST_TOKEN);
     expect(max.status).toBe(200);
     expect(running.app.get(Recorder).callbacks.map((c) => c.message_token)).toEqual([
       '18446744073709551615',

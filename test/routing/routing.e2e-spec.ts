@@ -46,7 +46,7 @@ import {
   type ViberUser,
 } from 'nestjs-viber';
 import { tap, type Observable } from 'rxjs';
-import { RecordingApiServer } from '../libs/viber/test/support/recording-api.server';
+import { RecordingApiServer } from '../support/recording-api.server';
 import {
   conversationStarted,
   message,
@@ -55,7 +55,7 @@ import {
   textMessage,
   userIdEvent,
   webhookCheck,
-} from './support/callbacks';
+} from '../support/callbacks';
 import {
   PLATFORMS,
   TEST_TOKEN,
@@ -63,7 +63,7 @@ import {
   startApp,
   type RunningApp,
   waitFor,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 /** Shared log of what ran, per app (providers are per app: no module-level state). */
 @Injectable()

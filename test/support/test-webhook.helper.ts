@@ -98,7 +98,7 @@ export interface RawAnswer {
 
 /** Reads a fixture from /work/main/test/fixtures (relative to the repo). */
 export function fixtureText(name: string): string {
-  return readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', name), 'utf8');
+  return readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8');
 }
 
 /** Reads and parses a fixture (plain JSON.parse: request fixtures have no big integers). */

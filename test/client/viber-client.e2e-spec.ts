@@ -18,9 +18,9 @@ import {
   type ViberOutgoingMessage,
   type ViberTextMessage,
 } from 'nestjs-viber';
-import { RecordingApiServer } from './support/recording-api.server';
+import { RecordingApiServer } from '../support/recording-api.server';
 
-const FIXTURES = join(__dirname, '../../../test/fixtures');
+const FIXTURES = join(__dirname, '..', 'fixtures');
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 
 function fixture(folder: string, name: string): Record<string, unknown> {

@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ViberEmulator } from 'nestjs-viber/testing';
-import { AppModule } from '../src/app.module';
-import { DeliveryReceiptsService } from '../src/shop/delivery-receipts.service';
-import { freePort, waitFor } from './support/viber-test-app';
+import { AppModule } from '../../src/app.module';
+import { DeliveryReceiptsService } from '../../src/shop/delivery-receipts.service';
+import { freePort, waitFor } from '../support/viber-test-app';
 
 /** The demo bot and the emulator as real servers on 127.0.0.1: a scripted user chats. */
 describe('demo bot with the emulator', () => {

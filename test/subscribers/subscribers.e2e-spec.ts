@@ -6,15 +6,15 @@ import {
   type ViberClient,
   type ViberSubscriber,
 } from 'nestjs-viber';
-import { RecordingApiServer } from '../libs/viber/test/support/recording-api.server';
-import { callbackJson, conversationStarted } from './support/callbacks';
+import { RecordingApiServer } from '../support/recording-api.server';
+import { callbackAt, conversationStarted } from '../support/callbacks';
 import {
   PLATFORMS,
   TEST_TOKEN,
   postSigned,
   startApp,
   type RunningApp,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 function userObject(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -28,7 +28,7 @@ function userObject(id: string, extra: Record<string, unknown> = {}): Record<str
   };
 }
 const at = (timestamp: number, body: Record<string, unknown>): string =>
-  callbackJson({ ...body }).replace('"timestamp":1700000000000', `"timestamp":${timestamp}`);
+  callbackAt(timestamp, body);
 
 describe.each(PLATFORMS)('subscriber registry on %s', (platform) => {
   let api: RecordingApiServer;

@@ -8,10 +8,10 @@ import {
   type ViberSubscriber,
   type ViberSubscriberObservation,
 } from 'nestjs-viber';
-import { RecordingApiServer } from '../libs/viber/test/support/recording-api.server';
-import { callbackJson } from './support/callbacks';
-import { startRedisServer, type RedisTestServer } from './support/redis-server';
-import { TEST_TOKEN, postSigned, startApp, type RunningApp } from './support/viber-test-app';
+import { RecordingApiServer } from '../support/recording-api.server';
+import { callbackAt } from '../support/callbacks';
+import { startRedisServer, type RedisTestServer } from '../support/redis-server';
+import { TEST_TOKEN, postSigned, startApp, type RunningApp } from '../support/viber-test-app';
 
 const userObject = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -22,7 +22,7 @@ const userObject = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const at = (timestamp: number, body: Record<string, unknown>): string =>
-  callbackJson(body).replace('"timestamp":1700000000000', `"timestamp":${timestamp}`);
+  callbackAt(timestamp, body);
 
 describe('RedisSubscriberStore with a real redis-server', () => {
   let server: RedisTestServer;

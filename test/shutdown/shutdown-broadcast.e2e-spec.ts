@@ -4,11 +4,8 @@ import {
   VIBER_NOT_SENT_STATUS,
   type ViberBroadcastResult,
 } from 'nestjs-viber';
-import {
-  RecordingApiServer,
-  type RecordedRequest,
-} from '../libs/viber/test/support/recording-api.server';
-import { TEST_TOKEN, startApp } from './support/viber-test-app';
+import { RecordingApiServer, type RecordedRequest } from '../support/recording-api.server';
+import { TEST_TOKEN, startApp } from '../support/viber-test-app';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const receivers = Array.from({ length: 30_000 }, (_, i) => `user-${i}`);

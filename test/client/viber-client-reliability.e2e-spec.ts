@@ -10,13 +10,13 @@ import {
   type ViberBroadcastProgress,
   type ViberClientOptions,
 } from 'nestjs-viber';
-import { SlidingWindowRateLimiter } from '../src/client/viber-rate-limiter';
-import { backoffDelay, resolveRetryPolicy } from '../src/client/viber-retry.policy';
+import { SlidingWindowRateLimiter } from '../../libs/viber/src/client/viber-rate-limiter';
+import { backoffDelay, resolveRetryPolicy } from '../../libs/viber/src/client/viber-retry.policy';
 import {
   RecordingApiServer,
   type RecordedRequest,
   type Reply,
-} from './support/recording-api.server';
+} from '../support/recording-api.server';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const OK_SEND = '{"status":0,"status_message":"ok","message_token":5491057495223473139}';

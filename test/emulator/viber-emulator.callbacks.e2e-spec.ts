@@ -10,7 +10,7 @@ import {
   fixture,
   fixtureText,
   type ReceivedCallback,
-} from './test-webhook.helper';
+} from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const SENDER = { name: 'Test Bot' };

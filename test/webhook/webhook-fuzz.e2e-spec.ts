@@ -47,7 +47,7 @@ import {
   fixtureBody,
   startApp,
   type Platform,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 jest.setTimeout(120_000);
 
@@ -312,9 +312,9 @@ function asBody(bytes: Buffer): Buffer {
 }
 
 /** The callback fixtures (real shapes, 64-bit tokens written as raw integers). */
-const FIXTURES: readonly JsonNode[] = readdirSync(join(__dirname, 'fixtures', 'callbacks')).map(
-  (file) => read(fixtureBody(`callbacks/${file}`)),
-);
+const FIXTURES: readonly JsonNode[] = readdirSync(
+  join(__dirname, '..', 'fixtures', 'callbacks'),
+).map((file) => read(fixtureBody(`callbacks/${file}`)));
 
 /** Keys that have special meaning to JavaScript objects. */
 const HOSTILE_KEYS = [

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { RecordingApiServer } from '../libs/viber/test/support/recording-api.server';
-import { textMessage } from './support/callbacks';
-import { TEST_TOKEN, postSigned } from './support/viber-test-app';
+import { RecordingApiServer } from '../support/recording-api.server';
+import { textMessage } from '../support/callbacks';
+import { TEST_TOKEN, postSigned } from '../support/viber-test-app';
 
 /** Collects a child's stdout lines and lets the test wait for one. */
 class Lines {
@@ -41,10 +41,10 @@ describe('graceful shutdown on SIGTERM', () => {
         'ts-node/register/transpile-only',
         '-r',
         'tsconfig-paths/register',
-        join(__dirname, 'support/shutdown-app.ts'),
+        join(__dirname, '../support/shutdown-app.ts'),
       ],
       {
-        cwd: join(__dirname, '..'),
+        cwd: join(__dirname, '..', '..'),
         env: {
           ...process.env,
           VIBER_TOKEN: TEST_TOKEN,

@@ -2,7 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { ViberApiError, ViberClient, ViberStatus } from 'nestjs-viber';
 import { MISSING_AUTH_TOKEN_MESSAGE, ViberEmulator } from 'nestjs-viber/testing';
-import { TestWebhook, callApi, fixture, fixtureText } from './test-webhook.helper';
+import { TestWebhook, callApi, fixture, fixtureText } from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 const ALICE = 'jc9HsWTZ2Yf2NkRZ8KcNug==';

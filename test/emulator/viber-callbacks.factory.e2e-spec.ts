@@ -11,7 +11,7 @@ import {
   viberCallbacks,
   withSignatureQuery,
 } from 'nestjs-viber/testing';
-import { TestWebhook, fixture, fixtureText } from './test-webhook.helper';
+import { TestWebhook, fixture, fixtureText } from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 

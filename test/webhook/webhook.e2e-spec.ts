@@ -19,8 +19,8 @@ import {
 } from 'nestjs-viber';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingApiServer } from '../libs/viber/test/support/recording-api.server';
-import { textMessage } from './support/callbacks';
+import { RecordingApiServer } from '../support/recording-api.server';
+import { textMessage } from '../support/callbacks';
 import {
   PLATFORMS,
   TEST_TOKEN,
@@ -30,7 +30,7 @@ import {
   startApp,
   type RunningApp,
   waitFor,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 /** Records every callback that reaches a handler. */
 @Injectable()
@@ -50,7 +50,7 @@ class Recorder {
   }
 }
 
-const FIXTURES = join(__dirname, 'fixtures');
+const FIXTURES = join(__dirname, '..', 'fixtures');
 const examples = ['callbacks', 'observed'].flatMap((folder) =>
   readdirSync(join(FIXTURES, folder)).map((file) => `${folder}/${file}`),
 );

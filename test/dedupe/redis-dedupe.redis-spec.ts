@@ -12,15 +12,15 @@ import {
   type ViberCallback,
   type ViberDedupeStore,
 } from 'nestjs-viber';
-import { nextToken, textMessage } from './support/callbacks';
-import { startRedisServer, type RedisTestServer } from './support/redis-server';
+import { nextToken, textMessage } from '../support/callbacks';
+import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import {
   TEST_TOKEN,
   postSigned,
   startApp,
   type Platform,
   type RunningApp,
-} from './support/viber-test-app';
+} from '../support/viber-test-app';
 
 jest.setTimeout(60_000);
 
