@@ -365,10 +365,16 @@ describe.each(PLATFORMS)('routing on %s', (platform) => {
     ]);
   });
 
-  it('a denying guard skips its handler quietly; the callback is answered 200', async () => {
+  it('a denying guard skips its handler, the fallback runs, and the callback is answered 200', async () => {
     const res = await post(textMessage('alice', 'enhanced deny'));
     expect(res.status).toBe(200);
-    expect(journal.entries).toEqual(['global:message', 'guard:viber:enhanced deny']);
+    // The denied handler did not run; no other handler matched, so the fallback ran.
+    expect(journal.entries).toEqual([
+      'global:message',
+      'guard:viber:enhanced deny',
+      'global:message',
+      'unhandled:enhanced deny',
+    ]);
     expect(api.requests).toHaveLength(0);
   });
 

@@ -25,6 +25,15 @@ export interface ViberWebhookOptions {
    * `'throw'` rejects, which ends the process as an unhandled rejection.
    */
   onSetWebhookError?: 'log' | 'throw';
+  /**
+   * Metadata put on this bot's webhook controller and, unless `routeMetadataOnHandlers` is
+   * false, on every Viber handler method of this bot: what an app's global guard reads to let a
+   * route through. With the common `@Public()` convention (`SetMetadata(IS_PUBLIC_KEY, true)`),
+   * `{ [IS_PUBLIC_KEY]: true }` lets Viber reach the webhook and the handlers run.
+   */
+  routeMetadata?: Record<string | symbol, unknown>;
+  /** Whether `routeMetadata` also goes on the Viber handler methods. Default true. */
+  routeMetadataOnHandlers?: boolean;
   /** Largest accepted callback body in bytes; larger ones are answered 413. Default 1 MB. */
   maxBodyBytes?: number;
   /**

@@ -42,6 +42,8 @@ export interface ResolvedViberOptions {
     readonly onSetWebhookError: 'log' | 'throw';
     readonly maxBodyBytes: number;
     readonly bodyTimeoutMs: number;
+    readonly routeMetadata: ReadonlyArray<readonly [string | symbol, unknown]>;
+    readonly routeMetadataOnHandlers: boolean;
   };
   readonly handling: {
     readonly deadlineMs: number;
@@ -65,6 +67,22 @@ function positiveInteger(name: string, option: string, value: unknown, fallback:
     );
   }
   return value;
+}
+
+/** The entries of `webhook.routeMetadata` (symbol keys included). */
+function routeMetadataOf(
+  name: string,
+  metadata: Record<string | symbol, unknown> | undefined,
+): Array<readonly [string | symbol, unknown]> {
+  if (metadata === undefined) return [];
+  if (metadata === null || typeof metadata !== 'object') {
+    throw ViberOptionsError.forBot(
+      name,
+      'webhook.routeMetadata',
+      'must be an object of metadata keys and values, e.g. { isPublic: true }',
+    );
+  }
+  return Reflect.ownKeys(metadata).map((key) => [key, metadata[key]] as const);
 }
 
 /** Normalizes a route: leading slash, no trailing slash. */
@@ -182,6 +200,8 @@ export function resolveViberOptions(
         webhook.maxBodyBytes,
         VIBER_DEFAULT_MAX_BODY_BYTES,
       ),
+      routeMetadata: routeMetadataOf(name, webhook.routeMetadata),
+      routeMetadataOnHandlers: webhook.routeMetadataOnHandlers ?? true,
       bodyTimeoutMs: positiveInteger(
         name,
         'webhook.bodyTimeoutMs',

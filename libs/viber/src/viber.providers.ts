@@ -33,6 +33,22 @@ import {
 } from './webhook/viber-webhook.controller';
 import { ViberWebhookService } from './webhook/viber-webhook.service';
 
+/** Puts `webhook.routeMetadata` on the webhook controller class and each of its route methods. */
+function applyRouteMetadata(
+  controller: ViberWebhookControllerClass,
+  metadata: ResolvedViberOptions['webhook']['routeMetadata'],
+): void {
+  if (metadata.length === 0) return;
+  const prototype = controller.prototype as Record<string, unknown>;
+  const methods = Object.getOwnPropertyNames(prototype)
+    .filter((name) => name !== 'constructor' && typeof prototype[name] === 'function')
+    .map((name) => prototype[name] as object);
+  for (const [key, value] of metadata) {
+    Reflect.defineMetadata(key, value, controller);
+    for (const method of methods) Reflect.defineMetadata(key, value, method);
+  }
+}
+
 /** A bot's client, with keep-alive agents of its own (released when the client closes). */
 export function createViberClient(options: ResolvedViberOptions): ViberClient {
   const httpAgent = new HttpAgent({ keepAlive: true });
@@ -100,6 +116,7 @@ export function createViberBotProviders(
       // With forRootAsync the path is only known now, once the factory has run: routes are
       // registered after every provider is created, so the controller gets it in time.
       if (!staticPath) Reflect.defineMetadata(PATH_METADATA, resolved.webhook.path, controller);
+      applyRouteMetadata(controller, resolved.webhook.routeMetadata);
       return resolved;
     },
     inject: [VIBER_MODULE_OPTIONS],

@@ -54,6 +54,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   readonly refusals: ViberRefusalLog;
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly deniedRoutes = new WeakSet<ViberRoute>();
   private isClosing = false;
 
   constructor(
@@ -216,9 +217,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     for (const route of this.routes.get(callback.event)) {
       const match = route.matcher ? route.matcher(callback) : undefined;
       if (match === null) continue;
-      ran++;
-      await this.invoke(route, ctx, match, outcome);
+      if (await this.invoke(route, ctx, match, outcome)) ran++;
     }
+    // The fallback also runs when every matching handler was skipped by its guard.
     if (ran === 0 && callback.event === 'message') {
       for (const route of this.routes.get('unhandled'))
         await this.invoke(route, ctx, undefined, outcome);
@@ -226,12 +227,13 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     return outcome;
   }
 
+  /** Runs one handler; false when its guard denied it (the handler did not run). */
   private async invoke(
     route: ViberRoute,
     ctx: ViberContext,
     match: ViberRouteMatch | undefined,
     outcome: RunOutcome,
-  ): Promise<void> {
+  ): Promise<boolean> {
     // A handler whose pattern matched gets its own copy with its match and params.
     const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
     let result: unknown;
@@ -239,20 +241,37 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       result = await route.invoke(view);
     } catch (error) {
       if (isGuardDenial(error)) {
-        this.logger.debug(
-          `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token}`,
-        );
-        return;
+        this.reportDenial(route, ctx);
+        return false;
       }
       outcome.failed = true;
       this.logger.error(
         `${route.name} failed on ${ctx.event} ${ctx.callback.message_token}: ${error instanceof Error ? error.message : String(error)}`,
         error instanceof Error ? error.stack : undefined,
       );
+      return true;
+    }
+    if (result !== undefined && result !== null) {
+      await this.replyWith(route, ctx, result as ViberReply, outcome);
+    }
+    return true;
+  }
+
+  /**
+   * A guard denied a handler: said once per handler at the level users see (a global HTTP guard
+   * that skips every Viber handler is otherwise invisible), then at debug level.
+   */
+  private reportDenial(route: ViberRoute, ctx: ViberContext): void {
+    if (this.deniedRoutes.has(route)) {
+      this.logger.debug(
+        `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token}`,
+      );
       return;
     }
-    if (result === undefined || result === null) return;
-    await this.replyWith(route, ctx, result as ViberReply, outcome);
+    this.deniedRoutes.add(route);
+    this.logger.warn(
+      `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token} (said once per handler; later denials at debug level). A global HTTP guard? Let Viber handlers through with isViberContext(context), or webhook.routeMetadata (see the README, "Global guards").`,
+    );
   }
 
   private async replyWith(

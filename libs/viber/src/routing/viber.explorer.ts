@@ -68,9 +68,17 @@ export class ViberExplorer implements OnModuleInit {
         const className = instance.constructor?.name ?? String(wrapper.token);
         for (const bot of bots) {
           if (!this.reaches(bot, host)) continue;
+          let routed = false;
           for (const listener of listeners) {
             if (listener.bots && !listener.bots.includes(bot.name)) continue;
             this.addRoute(bot, listener, `${className}.${methodName}`, invoke);
+            routed = true;
+          }
+          if (routed && bot.options.webhook.routeMetadataOnHandlers) {
+            // What the app's global guards read (e.g. `@Public()`), as on the webhook itself.
+            for (const [key, value] of bot.options.webhook.routeMetadata) {
+              Reflect.defineMetadata(key, value, prototype[methodName] as object);
+            }
           }
         }
       }

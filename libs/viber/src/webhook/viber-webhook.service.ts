@@ -111,8 +111,22 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
           : error instanceof Error
             ? error.message
             : String(error);
-      this.logger.error(`set_webhook failed: ${detail}`);
+      this.logger.error(`set_webhook failed: ${detail}${this.pathMismatch() ?? ''}`);
       if (this.bot.options.webhook.onSetWebhookError === 'throw') throw error;
     }
+  }
+
+  /**
+   * When `webhook.url` does not point at the route this bot serves, the webhook check Viber makes
+   * during `set_webhook` lands elsewhere (a 404 of this very app): say so, with both paths.
+   */
+  private pathMismatch(): string | undefined {
+    const { url, path } = this.bot.options.webhook;
+    if (!url) return undefined;
+    const prefix = this.appConfig.getGlobalPrefix();
+    const [served] = webhookRouteCandidates(path, prefix);
+    const urlPath = new URL(url).pathname.replace(/\/+$/, '') || '/';
+    if (urlPath === served) return undefined;
+    return `. The path of webhook.url ("${urlPath}") is not the route this bot serves ("${served}": webhook.path "${path}"${prefix ? ` under the global prefix "${prefix}"` : ''}), so Viber's check reached no webhook (404). Make them the same, or let your proxy map one onto the other.`;
   }
 }
