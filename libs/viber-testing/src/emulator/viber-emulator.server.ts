@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,21 +26,32 @@ import { ViberEmulatorError } from './viber-emulator.error';
 import {
   ALL_WEBHOOK_EVENT_TYPES,
   DEFAULT_RETRY_SCHEDULE,
-  type EmulatorAccount,
-  type EmulatorApiRequest,
-  type EmulatorBotMessage,
-  type EmulatorCallbackAttempt,
-  type EmulatorCallbackDelivery,
-  type EmulatorMessageSource,
-  type EmulatorReceipt,
-  type EmulatorUserActivity,
-  type EmulatorWebhook,
-  type EmulatorWebhookPreset,
-  type ReplyWaitOptions,
-  type SimulatedUserProfile,
-  type ViberEmulatorEvents,
-  type ViberEmulatorOptions,
+  randomViberToken,
+} from './emulator.defaults';
+import type { ViberEmulatorEvents } from './viber-emulator.events';
+import type {
+  EmulatorAccount,
+  EmulatorApiRequest,
+  EmulatorBotMessage,
+  EmulatorCallbackAttempt,
+  EmulatorCallbackDelivery,
+  EmulatorMessageSource,
+  EmulatorReceipt,
+  EmulatorUserActivity,
+  EmulatorWebhook,
+  EmulatorWebhookPreset,
+  ReplyWaitOptions,
+  SimulatedUserProfile,
+  ViberEmulatorOptions,
 } from './viber-emulator.types';
+
+// Names that live in their own files, exported with the emulator (the package index exports this file).
+export {
+  ALL_WEBHOOK_EVENT_TYPES,
+  DEFAULT_RETRY_SCHEDULE,
+  randomViberToken,
+} from './emulator.defaults';
+export type { ViberEmulatorEvents } from './viber-emulator.events';
 
 /** The endpoints the emulator serves under its base path (SPEC §1). */
 export const EMULATOR_ENDPOINTS = [
@@ -1137,14 +1147,6 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
       // A throwing listener must not break the emulator's own bookkeeping.
     }
   }
-}
-
-/** A random token in Viber's format: three 16-character alphanumeric groups joined by `-`. */
-export function randomViberToken(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = randomBytes(48);
-  const chars = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join('');
-  return `${chars.slice(0, 16)}-${chars.slice(16, 32)}-${chars.slice(32, 48)}`;
 }
 
 function normalizeBasePath(path: string): string {
