@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * The chat page's browser script (vanilla JS, inlined into the page as is; no framework, no build
  * step: chat-page.script.ts reads this file). It talks to the emulator's `/_emulator/` endpoints
@@ -9,11 +10,164 @@
  * element by element from a parse that keeps nothing else (unknown tags are shown as text).
  *
  * The page inlines the file in a `<script>` element: it must not contain a closing script tag.
+ *
+ * Type-checked by TypeScript against the DOM library (`tsconfig.json` here, `npm run typecheck`).
+ * The types below describe the JSON the emulator sends: they mirror `../chat-page.types.ts` and
+ * the Viber message types (only the fields the page reads). The page still checks what it reads
+ * from the bot (`typeof`, `safeUrl`, `safeColor`, `intIn`) before using it.
  */
+/**
+ * @typedef {object} ChatPageInfo What the page shows about the bot (`GET /_emulator/info`).
+ * @property {string} botName
+ * @property {string} apiUrl
+ * @property {string | null} webhook
+ * @property {string[]} eventTypes
+ */
+/**
+ * @typedef {object} ChatPageUser A simulated user as the page lists it.
+ * @property {string} id
+ * @property {string} name
+ * @property {string} [avatar]
+ * @property {boolean} subscribed
+ * @property {number} apiVersion
+ * @property {number} messageCount
+ */
+/**
+ * @typedef {object} UserEntry The user wrote (or tapped a button).
+ * @property {'user'} kind
+ * @property {string} userId
+ * @property {string} token
+ * @property {ViberMessage} message
+ * @property {boolean} silent
+ * @property {number} timestamp
+ */
+/**
+ * @typedef {object} BotEntry The bot wrote.
+ * @property {'bot'} kind
+ * @property {string} userId
+ * @property {string} token
+ * @property {'send_message' | 'broadcast_message' | 'welcome'} source
+ * @property {ViberMessage} message
+ * @property {MessageStatus} status
+ * @property {string} [statusDetail]
+ * @property {number} timestamp
+ */
+/**
+ * @typedef {object} NoteEntry Something to tell the person at the page (`error` in red).
+ * @property {'note'} kind
+ * @property {string | null} userId
+ * @property {'info' | 'error'} level
+ * @property {string} text
+ * @property {number} timestamp
+ */
+/** @typedef {UserEntry | BotEntry | NoteEntry} ChatPageEntry One item of a conversation. */
+/** @typedef {'sent' | 'delivered' | 'seen' | 'failed'} MessageStatus */
+/**
+ * @typedef {object} ChatPageKeyboard The keyboard under the input and the message that carried it.
+ * @property {string} token
+ * @property {ViberKeyboard} keyboard
+ */
+/**
+ * @typedef {object} ChatPageConversation `GET /_emulator/users/:id/messages`.
+ * @property {ChatPageUser} user
+ * @property {ChatPageEntry[]} entries
+ * @property {ChatPageKeyboard | null} keyboard
+ */
+/**
+ * @typedef {object} ChatPageReceipt A bot message was delivered, seen or failed (event `receipt`).
+ * @property {string} token
+ * @property {'delivered' | 'seen' | 'failed'} status
+ * @property {string} [desc]
+ */
+/**
+ * @typedef {object} ViberMessage A message of any type, from the bot or the user.
+ * @property {string} [type]
+ * @property {string} [text]
+ * @property {string} [media]
+ * @property {string} [thumbnail]
+ * @property {number} [size]
+ * @property {number} [file_size]
+ * @property {number} [duration]
+ * @property {string} [file_name]
+ * @property {{ name?: string, phone_number?: string }} [contact]
+ * @property {{ lat?: number, lon?: number, address?: string }} [location]
+ * @property {number} [sticker_id]
+ * @property {ViberRichMedia} [rich_media]
+ * @property {string} [alt_text]
+ * @property {{ type?: string, description?: string, total_price?: unknown, currency_code?: unknown }} [payment]
+ * @property {ViberKeyboard} [keyboard]
+ * @property {{ name?: string }} [sender]
+ * @property {string} [tracking_data]
+ */
+/**
+ * @typedef {object} ViberKeyboard
+ * @property {ViberButton[]} [Buttons]
+ * @property {string} [BgColor]
+ */
+/**
+ * @typedef {object} ViberRichMedia
+ * @property {ViberButton[]} [Buttons]
+ * @property {number} [ButtonsGroupColumns]
+ * @property {number} [ButtonsGroupRows]
+ * @property {string} [BgColor]
+ */
+/**
+ * @typedef {object} ViberButton A keyboard or rich media button.
+ * @property {string} [ActionType]
+ * @property {string} [ActionBody]
+ * @property {boolean} [Silent]
+ * @property {number} [Columns]
+ * @property {number} [Rows]
+ * @property {string} [BgColor]
+ * @property {string} [BgMedia]
+ * @property {string} [BgMediaScaleType]
+ * @property {string} [Image]
+ * @property {string} [ImageScaleType]
+ * @property {{ BorderWidth?: number, BorderColor?: string, CornerRadius?: number }} [Frame]
+ * @property {string} [Text]
+ * @property {{ Latitude?: number, Longitude?: number }} [Map]
+ * @property {string} [TextHAlign]
+ * @property {string} [TextVAlign]
+ * @property {string} [TextSize]
+ * @property {number} [TextOpacity]
+ * @property {number[]} [TextPaddings]
+ * @property {string} [TextBgGradientColor]
+ */
+/**
+ * @typedef {object} LayoutItem A button placed on a grid.
+ * @property {ViberButton} button
+ * @property {number} index
+ * @property {number} row
+ * @property {number} column
+ * @property {number} width
+ * @property {number} height
+ */
+/**
+ * @typedef {object} LayoutCard One grid of buttons (a rich media card, or the keyboard).
+ * @property {LayoutItem[]} items
+ * @property {boolean[][]} cells
+ * @property {number} used
+ * @property {number} row
+ * @property {number} column
+ */
+
 (function () {
   'use strict';
   var API = '/_emulator';
   var KEYBOARD_COLUMNS = 6;
+  /**
+   * @type {{
+   *   info: ChatPageInfo | null,
+   *   users: Map<string, ChatPageUser>,
+   *   current: string | null,
+   *   loading: boolean,
+   *   pending: ChatPageEntry[],
+   *   rendered: Set<string>,
+   *   statusNodes: Map<string, HTMLElement>,
+   *   keyboard: ChatPageKeyboard | null,
+   *   unread: Map<string, number>,
+   * }}
+   */
   var state = {
     info: null,
     users: new Map(),
@@ -23,66 +177,150 @@
     rendered: new Set(),
     statusNodes: new Map(),
     keyboard: null,
-    unread: new Map()
+    unread: new Map(),
   };
 
-  function byId(id) { return document.getElementById(id); }
+  /**
+   * @param {string} id
+   * @returns {HTMLElement}
+   */
+  function byId(id) {
+    var node = document.getElementById(id);
+    if (!node) throw new Error('The chat page has no #' + id);
+    return node;
+  }
+  /**
+   * @param {string} id
+   * @returns {HTMLInputElement}
+   */
+  function inputById(id) {
+    return /** @type {HTMLInputElement} */ (byId(id));
+  }
+  /**
+   * @param {string} id
+   * @returns {HTMLButtonElement}
+   */
+  function buttonById(id) {
+    return /** @type {HTMLButtonElement} */ (byId(id));
+  }
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {string | null} [className]
+   * @param {unknown} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function enc(value) { return encodeURIComponent(value); }
+  /** @param {Node} node */
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+  /** @param {string | number} value */
+  function enc(value) {
+    return encodeURIComponent(value);
+  }
+  /** @returns {string | null} */
   function hashUser() {
-    try { return location.hash ? decodeURIComponent(location.hash.slice(1)) : null; } catch (error) { return null; }
+    try {
+      return location.hash ? decodeURIComponent(location.hash.slice(1)) : null;
+    } catch {
+      return null;
+    }
   }
 
   // ------------------------------------------------------------ safety helpers
 
+  /**
+   * @param {unknown} value
+   * @returns {string | null}
+   */
   function safeUrl(value) {
     if (typeof value !== 'string' || value === '') return null;
     try {
       var url = new URL(value);
       return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-    } catch (error) {
+    } catch {
       return null;
     }
   }
+  /**
+   * @param {unknown} value
+   * @returns {string | null}
+   */
   function safeColor(value) {
-    return typeof value === 'string' && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/.test(value)
+    return typeof value === 'string' &&
+      /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/.test(value)
       ? value
       : null;
   }
+  /** @param {string} href */
   function cssUrl(href) {
-    return 'url("' + href.replace(/["\\\r\n]/g, function (c) {
-      return '\\' + c.charCodeAt(0).toString(16) + ' ';
-    }) + '")';
+    return (
+      'url("' +
+      href.replace(/["\\\r\n]/g, function (c) {
+        return '\\' + c.charCodeAt(0).toString(16) + ' ';
+      }) +
+      '")'
+    );
   }
+  /**
+   * @param {unknown} value
+   * @param {number} min
+   * @param {number} max
+   * @param {number} fallback
+   * @returns {number}
+   */
   function intIn(value, min, max, fallback) {
     return typeof value === 'number' && isFinite(value)
       ? Math.min(max, Math.max(min, Math.floor(value)))
       : fallback;
   }
 
+  /** @type {Record<string, string>} */
   var ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+  /** @param {string} text */
   function decodeEntities(text) {
-    return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]+);/g, function (all, name) {
-      var code = null;
-      if (name[0] === '#') {
-        code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
-      }
-      return Object.prototype.hasOwnProperty.call(ENTITIES, name.toLowerCase()) ? ENTITIES[name.toLowerCase()] : all;
-    });
+    return text.replace(
+      /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]+);/g,
+      /**
+       * @param {string} all
+       * @param {string} name
+       */
+      function (all, name) {
+        var code = null;
+        if (name[0] === '#') {
+          code =
+            name[1] === 'x' || name[1] === 'X'
+              ? parseInt(name.slice(2), 16)
+              : parseInt(name.slice(1), 10);
+          return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+        }
+        return Object.prototype.hasOwnProperty.call(ENTITIES, name.toLowerCase())
+          ? ENTITIES[name.toLowerCase()]
+          : all;
+      },
+    );
   }
+  /**
+   * @param {Node} parent
+   * @param {string} text
+   */
   function addText(parent, text) {
     if (text) parent.appendChild(document.createTextNode(decodeEntities(text)));
   }
 
+  /** @type {Record<string, string>} */
   var ALLOWED_TAGS = { b: 'b', i: 'i', u: 'u', s: 's', br: 'br', font: 'span' };
   var ATTRIBUTE = /([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g;
+  /**
+   * @param {HTMLElement} node
+   * @param {string} attributes
+   */
   function fontStyle(node, attributes) {
     var match;
     ATTRIBUTE.lastIndex = 0;
@@ -97,8 +335,14 @@
       }
     }
   }
-  /** Draws button Text: only the documented HTML subset becomes elements; the rest is text. */
+  /**
+   * Draws button Text: only the documented HTML subset becomes elements; the rest is text.
+   *
+   * @param {HTMLElement} target
+   * @param {string} source
+   */
   function richText(target, source) {
+    /** @type {Array<{ node: Node, tag: string | null }>} */
     var stack = [{ node: target, tag: null }];
     var tag = /<\s*(\/?)\s*([a-zA-Z]+)([^<>]*)>/g;
     var last = 0;
@@ -136,7 +380,16 @@
 
   // ------------------------------------------------------------ API
 
+  /**
+   * Calls one of the page's endpoints; resolves with its JSON answer (see chat-page.router.ts).
+   *
+   * @param {string} method
+   * @param {string} path
+   * @param {unknown} [body]
+   * @returns {Promise<unknown>}
+   */
   function api(method, path, body) {
+    /** @type {{ method: string, headers: Record<string, string>, body?: string }} */
     var init = { method: method, headers: {} };
     if (body !== undefined) {
       init.headers['content-type'] = 'application/json';
@@ -144,33 +397,53 @@
     }
     return fetch(API + path, init).then(function (response) {
       return response.text().then(function (text) {
+        /** @type {{ error?: string } | null} */
         var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (error) { data = null; }
+        try {
+          data = text ? JSON.parse(text) : null;
+        } catch {
+          data = null;
+        }
         if (!response.ok) {
-          throw new Error(data && data.error ? data.error : 'HTTP ' + response.status + ' ' + response.statusText);
+          throw new Error(
+            data && data.error ? data.error : 'HTTP ' + response.status + ' ' + response.statusText,
+          );
         }
         return data;
       });
     });
   }
 
+  /** @type {ReturnType<typeof setTimeout> | null} */
   var toastTimer = null;
+  /** @param {unknown} error */
   function showError(error) {
-    var text = error && error.message ? error.message : String(error);
+    var message =
+      typeof error === 'object' && error !== null && 'message' in error ? error.message : null;
+    var text = message ? String(message) : String(error);
     if (text === 'Failed to fetch') text = 'The emulator is not reachable (was it closed?)';
     byId('toast-text').textContent = text;
     byId('toast').hidden = false;
     if (toastTimer) clearTimeout(toastTimer);
     toastTimer = setTimeout(hideToast, 10000);
   }
-  function hideToast() { byId('toast').hidden = true; }
+  function hideToast() {
+    byId('toast').hidden = true;
+  }
 
   // ------------------------------------------------------------ users
 
+  /** @param {unknown} name */
   function initials(name) {
-    var parts = String(name || '?').trim().split(/\s+/);
+    var parts = String(name || '?')
+      .trim()
+      .split(/\s+/);
     return (parts[0].charAt(0) + (parts.length > 1 ? parts[1].charAt(0) : '')).toUpperCase() || '?';
   }
+  /**
+   * @param {HTMLElement} node
+   * @param {ChatPageUser | null | undefined} user
+   */
   function drawAvatar(node, user) {
     node.textContent = initials(user ? user.name : '?');
     var avatar = user ? safeUrl(user.avatar) : null;
@@ -190,12 +463,23 @@
       drawAvatar(avatar, user);
       var text = el('div', 'user-text');
       text.appendChild(el('div', 'user-name', user.name));
-      text.appendChild(el('div', 'user-sub', (user.subscribed ? 'subscribed' : 'not subscribed') + ' · ' + user.messageCount + ' messages'));
+      text.appendChild(
+        el(
+          'div',
+          'user-sub',
+          (user.subscribed ? 'subscribed' : 'not subscribed') +
+            ' · ' +
+            user.messageCount +
+            ' messages',
+        ),
+      );
       button.appendChild(avatar);
       button.appendChild(text);
       var unread = state.unread.get(user.id);
       if (unread) button.appendChild(el('span', 'unread', unread));
-      button.addEventListener('click', function () { selectUser(user.id); });
+      button.addEventListener('click', function () {
+        selectUser(user.id);
+      });
       item.appendChild(button);
       list.appendChild(item);
     });
@@ -206,19 +490,27 @@
     drawAvatar(byId('chat-avatar'), user);
     byId('chat-title').textContent = user ? user.name : 'No user picked';
     byId('chat-sub').textContent = user
-      ? 'id ' + user.id + ' · ' + (user.subscribed ? 'subscribed' : 'not subscribed') + ' · API ' + user.apiVersion
+      ? 'id ' +
+        user.id +
+        ' · ' +
+        (user.subscribed ? 'subscribed' : 'not subscribed') +
+        ' · API ' +
+        user.apiVersion
       : 'Pick a simulated user or add one';
-    byId('open-chat').disabled = !user;
-    byId('toggle-subscription').disabled = !user;
-    byId('toggle-subscription').textContent = user && user.subscribed ? 'Unsubscribe' : 'Subscribe';
-    byId('send').disabled = !user;
+    buttonById('open-chat').disabled = !user;
+    buttonById('toggle-subscription').disabled = !user;
+    buttonById('toggle-subscription').textContent =
+      user && user.subscribed ? 'Unsubscribe' : 'Subscribe';
+    buttonById('send').disabled = !user;
   }
+  /** @param {ChatPageUser} user */
   function upsertUser(user) {
     state.users.set(user.id, user);
     renderUsers();
     if (user.id === state.current) renderHeader();
   }
 
+  /** @param {string} id */
   function selectUser(id) {
     if (!state.users.has(id)) return;
     if (location.hash !== '#' + enc(id)) history.replaceState(null, '', '#' + enc(id));
@@ -233,35 +525,49 @@
     renderKeyboard();
     renderUsers();
     renderHeader();
-    api('GET', '/users/' + enc(id) + '/messages').then(function (conversation) {
-      if (state.current !== id) return;
-      upsertUser(conversation.user);
-      conversation.entries.forEach(appendEntry);
-      state.keyboard = conversation.keyboard;
-      renderKeyboard();
-      state.loading = false;
-      var pending = state.pending;
-      state.pending = [];
-      pending.forEach(receiveEntry);
-      if (byId('messages').children.length === 0) {
-        byId('messages').appendChild(el('div', 'empty', 'No messages yet: open the conversation or say hi.'));
-      }
-      byId('text').focus();
-    }).catch(function (error) {
-      state.loading = false;
-      showError(error);
-    });
+    api('GET', '/users/' + enc(id) + '/messages')
+      .then(function (answer) {
+        var conversation = /** @type {ChatPageConversation} */ (answer);
+        if (state.current !== id) return;
+        upsertUser(conversation.user);
+        conversation.entries.forEach(appendEntry);
+        state.keyboard = conversation.keyboard;
+        renderKeyboard();
+        state.loading = false;
+        var pending = state.pending;
+        state.pending = [];
+        pending.forEach(receiveEntry);
+        if (byId('messages').children.length === 0) {
+          byId('messages').appendChild(
+            el('div', 'empty', 'No messages yet: open the conversation or say hi.'),
+          );
+        }
+        inputById('text').focus();
+      })
+      .catch(function (/** @type {unknown} */ error) {
+        state.loading = false;
+        showError(error);
+      });
   }
 
   // ------------------------------------------------------------ conversation
 
+  /** @param {number} timestamp */
   function timeOf(timestamp) {
-    return new Date(timestamp).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return new Date(timestamp).toLocaleTimeString([], {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
   }
   function scrollDown() {
     var box = byId('messages');
     box.scrollTop = box.scrollHeight;
   }
+  /**
+   * @param {unknown} href
+   * @param {string} [text]
+   */
   function link(href, text) {
     var safe = safeUrl(href);
     if (!safe) return el('span', null, text || href);
@@ -271,12 +577,17 @@
     a.rel = 'noopener noreferrer';
     return a;
   }
+  /** @param {unknown} bytes */
   function size(bytes) {
     if (typeof bytes !== 'number') return '';
     if (bytes < 1024) return bytes + ' B';
     if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KB';
     return (bytes / 1024 / 1024).toFixed(1) + ' MB';
   }
+  /**
+   * @param {string} icon
+   * @param {Array<string | Node>} lines
+   */
   function cardLine(icon, lines) {
     var row = el('div', 'card-line');
     row.appendChild(el('span', 'icon', icon));
@@ -289,6 +600,10 @@
     row.appendChild(text);
     return row;
   }
+  /**
+   * @param {unknown} media
+   * @param {string} [caption]
+   */
   function picture(media, caption) {
     var box = el('div', 'picture');
     var src = safeUrl(media);
@@ -304,11 +619,30 @@
     if (caption) box.appendChild(el('div', 'caption', caption));
     return box;
   }
+  /**
+   * @param {number} lat
+   * @param {number} lon
+   */
   function osm(lat, lon) {
-    return 'https://www.openstreetmap.org/?mlat=' + enc(lat) + '&mlon=' + enc(lon) + '#map=15/' + enc(lat) + '/' + enc(lon);
+    return (
+      'https://www.openstreetmap.org/?mlat=' +
+      enc(lat) +
+      '&mlon=' +
+      enc(lon) +
+      '#map=15/' +
+      enc(lat) +
+      '/' +
+      enc(lon)
+    );
   }
 
-  /** The body of a message of any type, sent by the bot or the user. */
+  /**
+   * The body of a message of any type, sent by the bot or the user.
+   *
+   * @param {ViberMessage} message
+   * @param {{ token: string }} entry
+   * @returns {HTMLElement}
+   */
   function messageBody(message, entry) {
     var type = message.type;
     if (type === 'text') return el('div', 'text', message.text);
@@ -325,7 +659,12 @@
         if (poster) video.poster = poster;
         box.appendChild(video);
       }
-      var details = [size(message.size), typeof message.duration === 'number' ? message.duration + ' s' : ''].filter(Boolean).join(' · ');
+      var details = [
+        size(message.size),
+        typeof message.duration === 'number' ? message.duration + ' s' : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
       box.appendChild(cardLine('▶', [link(message.media, 'video'), details]));
       return box;
     }
@@ -334,42 +673,62 @@
       return cardLine('▤', [link(message.media, message.file_name || 'file'), size(fileSize)]);
     }
     if (type === 'contact') {
-      var contact = message.contact || {};
+      var contact = message.contact || /** @type {NonNullable<ViberMessage['contact']>} */ ({});
       return cardLine('☎', [contact.name || 'contact', contact.phone_number || '']);
     }
     if (type === 'location') {
-      var location = message.location || {};
+      var location = message.location || /** @type {NonNullable<ViberMessage['location']>} */ ({});
       return cardLine('⚑', [
         'Location ' + location.lat + ', ' + location.lon,
         location.address || '',
-        link(osm(location.lat, location.lon), 'open map')
+        link(
+          osm(/** @type {number} */ (location.lat), /** @type {number} */ (location.lon)),
+          'open map',
+        ),
       ]);
     }
     if (type === 'url') return cardLine('↗', [link(message.media)]);
     if (type === 'sticker') return el('div', 'sticker', 'Sticker #' + message.sticker_id);
     if (type === 'rich_media') return richMedia(message, entry);
     if (type === 'payment') {
-      var payment = message.payment || {};
-      return cardLine('¤', ['Payment: ' + (payment.description || payment.type || ''), String(payment.total_price) + ' ' + String(payment.currency_code)]);
+      var payment = message.payment || /** @type {NonNullable<ViberMessage['payment']>} */ ({});
+      return cardLine('¤', [
+        'Payment: ' + (payment.description || payment.type || ''),
+        String(payment.total_price) + ' ' + String(payment.currency_code),
+      ]);
     }
     if (type === undefined && message.keyboard) return el('div', 'small', '⌨ keyboard');
     var unknown = el('pre', 'small', JSON.stringify(message, null, 2));
     return unknown;
   }
 
+  /**
+   * @param {MessageStatus} status
+   * @param {string} [detail]
+   */
   function statusText(status, detail) {
     if (status === 'seen') return '✓✓ seen';
     if (status === 'delivered') return '✓✓ delivered';
     if (status === 'failed') return '⚠ failed' + (detail ? ': ' + detail : '');
     return '✓ sent';
   }
+  /**
+   * @param {HTMLElement} node
+   * @param {MessageStatus} status
+   * @param {string} [detail]
+   */
   function setStatus(node, status, detail) {
     node.textContent = statusText(status, detail);
     node.className = 'status ' + status;
   }
 
+  /**
+   * @param {ChatPageEntry} entry
+   * @returns {HTMLElement | null}
+   */
   function entryNode(entry) {
-    if (entry.kind === 'note') return el('div', 'note' + (entry.level === 'error' ? ' error' : ''), entry.text);
+    if (entry.kind === 'note')
+      return el('div', 'note' + (entry.level === 'error' ? ' error' : ''), entry.text);
     if (entry.kind === 'user') {
       if (entry.silent) return null;
       var mine = el('div', 'msg user');
@@ -380,16 +739,28 @@
       mine.appendChild(el('div', 'meta', timeOf(entry.timestamp)));
       return mine;
     }
-    var message = entry.message || {};
+    var message = entry.message || /** @type {ViberMessage} */ ({});
     var node = el('div', 'msg bot' + (message.type === 'rich_media' ? ' rich' : ''));
     node.dataset.token = entry.token;
     node.dataset.type = message.type || 'keyboard';
-    if (message.sender && message.sender.name) node.appendChild(el('div', 'sender', message.sender.name));
+    if (message.sender && message.sender.name)
+      node.appendChild(el('div', 'sender', message.sender.name));
     var bubble = el('div', 'bubble');
     bubble.appendChild(messageBody(message, entry));
     node.appendChild(bubble);
-    var meta = el('div', 'meta', timeOf(entry.timestamp) + (entry.source === 'welcome' ? ' · welcome message' : entry.source === 'broadcast_message' ? ' · broadcast' : '') + ' · ');
-    if (typeof message.tracking_data === 'string') meta.title = 'tracking_data: ' + message.tracking_data;
+    var meta = el(
+      'div',
+      'meta',
+      timeOf(entry.timestamp) +
+        (entry.source === 'welcome'
+          ? ' · welcome message'
+          : entry.source === 'broadcast_message'
+            ? ' · broadcast'
+            : '') +
+        ' · ',
+    );
+    if (typeof message.tracking_data === 'string')
+      meta.title = 'tracking_data: ' + message.tracking_data;
     var status = el('span');
     setStatus(status, entry.status, entry.statusDetail);
     meta.appendChild(status);
@@ -398,6 +769,7 @@
     return node;
   }
 
+  /** @param {ChatPageEntry} entry */
   function appendEntry(entry) {
     var key = entry.kind === 'note' ? null : entry.kind + ':' + entry.token;
     if (key !== null) {
@@ -413,6 +785,7 @@
     scrollDown();
   }
 
+  /** @param {ChatPageEntry} entry */
   function receiveEntry(entry) {
     if (entry.userId !== null && entry.userId !== state.current) {
       if (entry.kind !== 'note' && !(entry.kind === 'user' && entry.silent)) {
@@ -441,14 +814,29 @@
   /**
    * Places buttons in order on grids of columns x rows (a card each), wrapping to the next row
    * when a button does not fit and starting a new card when the grid is full (SPEC §7.1, §7.4).
+   *
+   * @param {ViberButton[]} buttons
+   * @param {number} columns
+   * @param {number} rows
+   * @param {number} maxButtonRows
+   * @returns {LayoutCard[]}
    */
   function layout(buttons, columns, rows, maxButtonRows) {
+    /** @type {LayoutCard[]} */
     var cards = [];
-    var card = null;
+    var card = newCard();
     function newCard() {
-      card = { items: [], cells: [], used: 0, row: 0, column: 0 };
-      cards.push(card);
+      /** @type {LayoutCard} */
+      var created = { items: [], cells: [], used: 0, row: 0, column: 0 };
+      cards.push(created);
+      return created;
     }
+    /**
+     * @param {number} row
+     * @param {number} column
+     * @param {number} width
+     * @param {number} height
+     */
     function free(row, column, width, height) {
       for (var y = row; y < row + height; y++) {
         for (var x = column; x < column + width; x++) {
@@ -457,6 +845,11 @@
       }
       return true;
     }
+    /**
+     * @param {number} width
+     * @param {number} height
+     * @returns {[number, number] | null}
+     */
     function find(width, height) {
       for (var row = card.row; row + height <= rows; row++) {
         for (var column = row === card.row ? card.column : 0; column + width <= columns; column++) {
@@ -465,21 +858,27 @@
       }
       return null;
     }
-    newCard();
     buttons.forEach(function (button, index) {
       if (!button || typeof button !== 'object') return;
       var width = intIn(button.Columns, 1, columns, columns);
       var height = intIn(button.Rows, 1, Math.min(rows, maxButtonRows), 1);
       var spot = find(width, height);
       if (!spot) {
-        newCard();
+        card = newCard();
         spot = find(width, height) || [0, 0];
       }
       for (var y = spot[0]; y < spot[0] + height; y++) {
         card.cells[y] = card.cells[y] || [];
         for (var x = spot[1]; x < spot[1] + width; x++) card.cells[y][x] = true;
       }
-      card.items.push({ button: button, index: index, row: spot[0], column: spot[1], width: width, height: height });
+      card.items.push({
+        button: button,
+        index: index,
+        row: spot[0],
+        column: spot[1],
+        width: width,
+        height: height,
+      });
       card.row = spot[0];
       card.column = spot[1] + width;
       card.used = Math.max(card.used, spot[0] + height);
@@ -487,27 +886,37 @@
     return cards;
   }
 
+  /** @type {Record<string, string>} */
   var SCALE = { fit: 'contain', fill: '100% 100%', crop: 'cover' };
+  /** @type {Record<string, string>} */
   var OBJECT_FIT = { fit: 'contain', fill: 'fill', crop: 'cover' };
+  /** @type {Record<string, string>} */
   var BADGES = { 'open-url': '↗', 'share-phone': '☎', 'location-picker': '⚑', none: '' };
 
+  /**
+   * @param {LayoutItem} item
+   * @param {(button: ViberButton, action: string) => void} onTap
+   */
   function buttonNode(item, onTap) {
     var button = item.button;
     var action = typeof button.ActionType === 'string' ? button.ActionType : 'reply';
     var node = el('button', 'vb-button');
     node.type = 'button';
-    node.style.gridColumn = (item.column + 1) + ' / span ' + item.width;
-    node.style.gridRow = (item.row + 1) + ' / span ' + item.height;
+    node.style.gridColumn = item.column + 1 + ' / span ' + item.width;
+    node.style.gridRow = item.row + 1 + ' / span ' + item.height;
     node.dataset.actionType = action;
     node.dataset.index = String(item.index);
     if (typeof button.ActionBody === 'string') node.dataset.actionBody = button.ActionBody;
-    node.title = action + (typeof button.ActionBody === 'string' ? ': ' + button.ActionBody : '') + (button.Silent ? ' (silent)' : '');
+    node.title =
+      action +
+      (typeof button.ActionBody === 'string' ? ': ' + button.ActionBody : '') +
+      (button.Silent ? ' (silent)' : '');
     var color = safeColor(button.BgColor);
     if (color) node.style.backgroundColor = color;
     var media = safeUrl(button.BgMedia);
     if (media) {
       node.style.backgroundImage = cssUrl(media);
-      node.style.backgroundSize = SCALE[button.BgMediaScaleType] || 'cover';
+      node.style.backgroundSize = SCALE[String(button.BgMediaScaleType)] || 'cover';
     }
     var image = safeUrl(button.Image);
     if (image) {
@@ -515,40 +924,65 @@
       img.alt = '';
       img.src = image;
       img.referrerPolicy = 'no-referrer';
-      img.style.objectFit = OBJECT_FIT[button.ImageScaleType] || 'cover';
+      img.style.objectFit = OBJECT_FIT[String(button.ImageScaleType)] || 'cover';
       node.appendChild(img);
     }
     var frame = button.Frame;
     if (frame && typeof frame === 'object') {
-      node.style.border = intIn(frame.BorderWidth, 0, 10, 1) + 'px solid ' + (safeColor(frame.BorderColor) || '#000000');
+      node.style.border =
+        intIn(frame.BorderWidth, 0, 10, 1) +
+        'px solid ' +
+        (safeColor(frame.BorderColor) || '#000000');
       node.style.borderRadius = intIn(frame.CornerRadius, 0, 10, 0) + 'px';
     }
     var text = typeof button.Text === 'string' ? button.Text : '';
-    if (!text && button.Map && typeof button.Map === 'object') text = '⚑ ' + button.Map.Latitude + ', ' + button.Map.Longitude;
+    if (!text && button.Map && typeof button.Map === 'object')
+      text = '⚑ ' + button.Map.Latitude + ', ' + button.Map.Longitude;
     if (text) {
       var label = el('span', 'vb-text');
       richText(label, text);
-      var halign = button.TextHAlign === 'left' || button.TextHAlign === 'right' ? button.TextHAlign : 'center';
+      var halign =
+        button.TextHAlign === 'left' || button.TextHAlign === 'right'
+          ? button.TextHAlign
+          : 'center';
       label.classList.add('h-' + halign);
-      if (button.TextSize === 'small' || button.TextSize === 'large') label.classList.add('size-' + button.TextSize);
-      if (typeof button.TextOpacity === 'number') label.style.opacity = String(intIn(button.TextOpacity, 0, 100, 100) / 100);
+      if (button.TextSize === 'small' || button.TextSize === 'large')
+        label.classList.add('size-' + button.TextSize);
+      if (typeof button.TextOpacity === 'number')
+        label.style.opacity = String(intIn(button.TextOpacity, 0, 100, 100) / 100);
       if (Array.isArray(button.TextPaddings) && button.TextPaddings.length === 4) {
-        var p = button.TextPaddings.map(function (value) { return intIn(value, 0, 12, 12) + 'px'; });
+        var p = button.TextPaddings.map(function (value) {
+          return intIn(value, 0, 12, 12) + 'px';
+        });
         label.style.padding = p[0] + ' ' + p[3] + ' ' + p[2] + ' ' + p[1];
       }
       var gradient = safeColor(button.TextBgGradientColor);
       if (gradient && (button.TextVAlign === 'top' || button.TextVAlign === 'bottom')) {
-        label.style.backgroundImage = 'linear-gradient(to ' + (button.TextVAlign === 'top' ? 'bottom' : 'top') + ', ' + gradient + ', transparent)';
+        label.style.backgroundImage =
+          'linear-gradient(to ' +
+          (button.TextVAlign === 'top' ? 'bottom' : 'top') +
+          ', ' +
+          gradient +
+          ', transparent)';
       }
       node.appendChild(label);
     }
-    if (button.TextVAlign === 'top' || button.TextVAlign === 'bottom') node.classList.add('v-' + button.TextVAlign);
+    if (button.TextVAlign === 'top' || button.TextVAlign === 'bottom')
+      node.classList.add('v-' + button.TextVAlign);
     if (BADGES[action]) node.appendChild(el('span', 'vb-badge', BADGES[action]));
     if (action === 'none') node.classList.add('inert');
-    node.addEventListener('click', function () { onTap(button, action); });
+    node.addEventListener('click', function () {
+      onTap(button, action);
+    });
     return node;
   }
 
+  /**
+   * @param {'keyboard' | 'rich_media'} from
+   * @param {string} token
+   * @param {number} index
+   * @returns {(button: ViberButton, action: string) => void}
+   */
   function tap(from, token, index) {
     return function (button, action) {
       if (state.current === null || action === 'none') return;
@@ -556,12 +990,20 @@
         var url = safeUrl(button.ActionBody);
         if (url) window.open(url, '_blank', 'noopener,noreferrer');
       }
-      api('POST', '/users/' + enc(state.current) + '/tap', { token: token, from: from, index: index }).catch(showError);
+      api('POST', '/users/' + enc(state.current) + '/tap', {
+        token: token,
+        from: from,
+        index: index,
+      }).catch(showError);
     };
   }
 
+  /**
+   * @param {ViberMessage} message
+   * @param {{ token: string }} entry
+   */
   function richMedia(message, entry) {
-    var rich = message.rich_media || {};
+    var rich = message.rich_media || /** @type {ViberRichMedia} */ ({});
     var columns = intIn(rich.ButtonsGroupColumns, 1, 6, 6);
     var rows = intIn(rich.ButtonsGroupRows, 1, 7, 7);
     var carousel = el('div', 'carousel');
@@ -586,82 +1028,120 @@
     clear(box);
     var current = state.keyboard;
     var keyboard = current && current.keyboard;
-    if (!keyboard || !Array.isArray(keyboard.Buttons) || keyboard.Buttons.length === 0) {
+    if (
+      !current ||
+      !keyboard ||
+      !Array.isArray(keyboard.Buttons) ||
+      keyboard.Buttons.length === 0
+    ) {
       box.hidden = true;
       return;
     }
     box.hidden = false;
-    box.dataset.token = current.token;
+    var token = current.token;
+    box.dataset.token = token;
     var color = safeColor(keyboard.BgColor);
     box.style.backgroundColor = color || '';
     layout(keyboard.Buttons, KEYBOARD_COLUMNS, Infinity, 2).forEach(function (card) {
       card.items.forEach(function (item) {
-        box.appendChild(buttonNode(item, tap('keyboard', current.token, item.index)));
+        box.appendChild(buttonNode(item, tap('keyboard', token, item.index)));
       });
     });
   }
 
   // ------------------------------------------------------------ composer and actions
 
-  function currentKind() { return byId('kind').value; }
+  function currentKind() {
+    return /** @type {HTMLSelectElement} */ (byId('kind')).value;
+  }
   function showKind() {
     var kind = currentKind();
-    document.querySelectorAll('.composer .fields').forEach(function (fields) {
-      fields.hidden = fields.dataset.kind !== kind;
-    });
+    /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.composer .fields')).forEach(
+      function (fields) {
+        fields.hidden = fields.dataset.kind !== kind;
+      },
+    );
   }
+  /** @returns {object | null} the body of `POST /_emulator/users/:id/send` (ChatPageSendRequest) */
   function composed() {
     var kind = currentKind();
     if (kind === 'text') {
-      var text = byId('text').value;
+      var text = inputById('text').value;
       return text.trim() ? { text: text } : null;
     }
     if (kind === 'picture') {
-      var media = byId('picture-url').value.trim();
-      var caption = byId('picture-caption').value;
-      return media ? { picture: caption ? { media: media, text: caption } : { media: media } } : null;
+      var media = inputById('picture-url').value.trim();
+      var caption = inputById('picture-caption').value;
+      return media
+        ? { picture: caption ? { media: media, text: caption } : { media: media } }
+        : null;
     }
     if (kind === 'location') {
-      return { location: { lat: Number(byId('location-lat').value), lon: Number(byId('location-lon').value) } };
+      return {
+        location: {
+          lat: Number(inputById('location-lat').value),
+          lon: Number(inputById('location-lon').value),
+        },
+      };
     }
-    return { contact: { name: byId('contact-name').value, phone_number: byId('contact-phone').value } };
+    return {
+      contact: {
+        name: inputById('contact-name').value,
+        phone_number: inputById('contact-phone').value,
+      },
+    };
   }
+  /** @param {Event} event */
   function send(event) {
     event.preventDefault();
     if (state.current === null) return showError(new Error('Pick or add a user first'));
     var body = composed();
     if (!body) return;
     var kind = currentKind();
-    var button = byId('send');
+    var button = buttonById('send');
     button.disabled = true;
-    api('POST', '/users/' + enc(state.current) + '/send', body).then(function () {
-      if (kind === 'text') byId('text').value = '';
-      if (kind === 'picture') { byId('picture-url').value = ''; byId('picture-caption').value = ''; }
-      hideToast();
-    }).catch(showError).then(function () {
-      button.disabled = state.current === null;
-      if (kind === 'text') byId('text').focus();
-    });
+    void api('POST', '/users/' + enc(state.current) + '/send', body)
+      .then(function () {
+        if (kind === 'text') inputById('text').value = '';
+        if (kind === 'picture') {
+          inputById('picture-url').value = '';
+          inputById('picture-caption').value = '';
+        }
+        hideToast();
+      })
+      .catch(showError)
+      .then(function () {
+        button.disabled = state.current === null;
+        if (kind === 'text') inputById('text').focus();
+      });
   }
+  /** @param {Event} event */
   function addUser(event) {
     event.preventDefault();
-    var name = byId('new-user-name').value.trim();
-    var id = byId('new-user-id').value.trim();
+    var name = inputById('new-user-name').value.trim();
+    var id = inputById('new-user-id').value.trim();
+    /** @type {{ name?: string, id?: string }} */
     var body = {};
     if (name) body.name = name;
     if (id) body.id = id;
     if (!name && !id) return showError(new Error('Give the new user a name or an id'));
-    api('POST', '/users', body).then(function (user) {
-      byId('new-user-name').value = '';
-      byId('new-user-id').value = '';
-      upsertUser(user);
-      selectUser(user.id);
-    }).catch(showError);
+    api('POST', '/users', body)
+      .then(function (answer) {
+        var user = /** @type {ChatPageUser} */ (answer);
+        inputById('new-user-name').value = '';
+        inputById('new-user-id').value = '';
+        upsertUser(user);
+        selectUser(user.id);
+      })
+      .catch(showError);
   }
+  /** @param {string} action */
   function userAction(action) {
     return function () {
       if (state.current === null) return;
-      api('POST', '/users/' + enc(state.current) + '/' + action, {}).then(hideToast).catch(showError);
+      api('POST', '/users/' + enc(state.current) + '/' + action, {})
+        .then(hideToast)
+        .catch(showError);
     };
   }
 
@@ -676,7 +1156,10 @@
       webhook.textContent = 'Webhook: ' + info.webhook;
       webhook.className = 'webhook';
     } else {
-      webhook.textContent = 'No webhook set: the bot must call set_webhook on ' + info.apiUrl + ' before users can write to it.';
+      webhook.textContent =
+        'No webhook set: the bot must call set_webhook on ' +
+        info.apiUrl +
+        ' before users can write to it.';
       webhook.className = 'webhook missing';
     }
     document.title = info.botName + ' · Viber emulator';
@@ -697,9 +1180,14 @@
       state.info = JSON.parse(event.data);
       renderInfo();
     });
-    source.addEventListener('user', function (event) { upsertUser(JSON.parse(event.data)); });
-    source.addEventListener('entry', function (event) { receiveEntry(JSON.parse(event.data)); });
+    source.addEventListener('user', function (event) {
+      upsertUser(JSON.parse(event.data));
+    });
+    source.addEventListener('entry', function (event) {
+      receiveEntry(JSON.parse(event.data));
+    });
     source.addEventListener('receipt', function (event) {
+      /** @type {ChatPageReceipt} */
       var receipt = JSON.parse(event.data);
       var node = state.statusNodes.get(receipt.token);
       if (node) setStatus(node, receipt.status, receipt.desc);
@@ -721,16 +1209,21 @@
       if (id && id !== state.current) selectUser(id);
     });
     connect();
-    Promise.all([api('GET', '/info'), api('GET', '/users')]).then(function (results) {
-      state.info = results[0];
-      renderInfo();
-      results[1].forEach(function (user) { state.users.set(user.id, user); });
-      renderUsers();
-      renderHeader();
-      var wanted = hashUser();
-      if (wanted && state.users.has(wanted)) selectUser(wanted);
-      else if (state.users.size === 1) selectUser(state.users.keys().next().value);
-    }).catch(showError);
+    Promise.all([api('GET', '/info'), api('GET', '/users')])
+      .then(function (results) {
+        state.info = /** @type {ChatPageInfo} */ (results[0]);
+        renderInfo();
+        /** @type {ChatPageUser[]} */ (results[1]).forEach(function (user) {
+          state.users.set(user.id, user);
+        });
+        renderUsers();
+        renderHeader();
+        var wanted = hashUser();
+        if (wanted && state.users.has(wanted)) selectUser(wanted);
+        else if (state.users.size === 1)
+          selectUser(/** @type {string} */ (state.users.keys().next().value));
+      })
+      .catch(showError);
   }
 
   start();
