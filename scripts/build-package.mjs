@@ -8,6 +8,7 @@
  *     README.md, LICENSE        packages/nestjs-viber/README.md if present, else the repo's README.md
  *     dist/viber/**             libs/viber/src          → `nestjs-viber`
  *     dist/viber-testing/**     libs/viber-testing/src  → `nestjs-viber/testing`
+ *                               (with the run-time assets of the sources: their .js files)
  *
  * One CommonJS build with declarations (see packages/nestjs-viber/PACKAGING.md for why).
  * The testing kit keeps its `import … from 'nestjs-viber'`: inside the installed package that is a
@@ -72,6 +73,23 @@ for (const lib of ['viber', 'viber-testing']) {
 const strays = readdirSync(tscOut).filter((name) => !['viber', 'viber-testing'].includes(name));
 if (strays.length > 0) fail(`unexpected tsc output outside the libraries: ${strays.join(', ')}`);
 rmSync(tscOut, { recursive: true, force: true });
+
+// 2b. Run-time assets: the libraries' sources have no JavaScript but files the compiled code reads
+// from disk next to itself (tsc does not emit them), e.g. the emulator's chat page script
+// (libs/viber-testing/src/emulator/chat-page/client/chat-page.client.js, read by
+// chat-page.script.ts). Each is copied to the same place under dist/<lib>.
+for (const lib of ['viber', 'viber-testing']) {
+  const sources = join(root, 'libs', lib, 'src');
+  for (const file of walk(sources).filter((path) => path.endsWith('.js'))) {
+    const target = join(out, 'dist', lib, relative(sources, file));
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(file, target);
+  }
+}
+const chatPageScript = join(out, 'dist', 'viber-testing', 'emulator', 'chat-page', 'client');
+if (!existsSync(join(chatPageScript, 'chat-page.client.js'))) {
+  fail(`the chat page script is missing from ${relative(root, chatPageScript)}`);
+}
 
 // 3. Manifest, README, LICENSE.
 cpSync(join(source, 'package.json'), join(out, 'package.json'));

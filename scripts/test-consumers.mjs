@@ -135,6 +135,7 @@ for (const required of [
   'dist/viber/index.d.ts',
   'dist/viber-testing/index.js',
   'dist/viber-testing/index.d.ts',
+  'dist/viber-testing/emulator/chat-page/client/chat-page.client.js',
 ]) {
   if (!shipped.includes(required)) fail(`npm pack --dry-run does not list ${required}`);
 }

@@ -1,5 +1,10 @@
 import { ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
-import { ValidationContext, isRecord, validateOutgoingMessage } from 'nestjs-viber/internal';
+import {
+  ValidationContext,
+  isRecord,
+  validateOutgoingMessage,
+  validateRequestSize,
+} from 'nestjs-viber/internal';
 
 /** A refused request: the Viber status to answer and why. */
 export interface ApiRefusal {
@@ -52,6 +57,39 @@ export function checkMessageBody(
   }
   if (ctx.issues.length > 0) return refuse(ViberStatus.badData, describe(ctx.issues));
   return undefined;
+}
+
+/**
+ * Checks a whole message request: its size (`text`, the exact body) against the 30 KB limit
+ * (3 `badData`), then its message part with {@link checkMessageBody}.
+ */
+export function checkRequestMessage(
+  body: Record<string, unknown>,
+  text: string,
+  senderRequired: boolean,
+): ApiRefusal | undefined {
+  const ctx = new ValidationContext();
+  validateRequestSize(ctx, text);
+  if (ctx.issues.length > 0) {
+    return refuse(ViberStatus.badData, ctx.issues.map((issue) => issue.message).join('; '));
+  }
+  return checkMessageBody(body, senderRequired);
+}
+
+/**
+ * Refuses (13 `apiVersionNotSupported`) a message whose `min_api_version` is above the API level
+ * of the receiving user's devices.
+ */
+export function apiVersionRefusal(
+  user: { readonly id: string; readonly apiVersion: number },
+  body: Record<string, unknown>,
+): ApiRefusal | undefined {
+  const needed = typeof body.min_api_version === 'number' ? body.min_api_version : 1;
+  if (user.apiVersion >= needed) return undefined;
+  return refuse(
+    ViberStatus.apiVersionNotSupported,
+    `${user.id} supports API ${user.apiVersion}, the message needs ${needed}`,
+  );
 }
 
 /** The body without the request-only keys (`receiver`, `broadcast_list`, `auth_token`, …). */

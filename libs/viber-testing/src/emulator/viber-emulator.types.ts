@@ -1,18 +1,14 @@
-import {
-  VIBER_WEBHOOK_EVENT_TYPES,
-  type ViberEventName,
-  type ViberIncomingMessage,
-  type ViberKeyboard,
-  type ViberOutgoingMessage,
-  type ViberWebhookEventType,
+/**
+ * The emulator's public data types (types only: the defaults live in `emulator.defaults.ts`, the
+ * events in `viber-emulator.events.ts`).
+ */
+import type {
+  ViberEventName,
+  ViberIncomingMessage,
+  ViberKeyboard,
+  ViberOutgoingMessage,
+  ViberWebhookEventType,
 } from 'nestjs-viber';
-import type { SimulatedUser } from './simulated-user.model';
-
-/** The default delays between re-sends of a callback that was not answered 200, in ms. */
-export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
-
-/** Every optional event, the list `set_webhook` registers when `event_types` is omitted. */
-export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = VIBER_WEBHOOK_EVENT_TYPES;
 
 /** A webhook registration, as `set_webhook` stores it (or as preset in the options). */
 export interface EmulatorWebhook {
@@ -324,23 +320,4 @@ export interface EmulatorReceipt {
   desc?: string;
   /** When (epoch ms). */
   timestamp: number;
-}
-
-/** Events of a {@link ViberEmulator} (`emulator.on('botMessage', …)`). */
-export interface ViberEmulatorEvents {
-  /** Every API request, after it was answered. */
-  request: [request: EmulatorApiRequest];
-  /** Every message accepted for a user (send_message, each broadcast receiver, welcome message). */
-  botMessage: [message: EmulatorBotMessage];
-  /** Every callback attempt, after it ended. */
-  callback: [delivery: EmulatorCallbackDelivery, attempt: EmulatorCallbackAttempt];
-  /** A simulated user was created. */
-  userAdded: [user: SimulatedUser];
-  /** A simulated user acted (message, tap, conversation opened, (un)subscribed), before its callback is posted. */
-  userActivity: [activity: EmulatorUserActivity];
-  /**
-   * A bot message reached the user's device (`delivered`), was read (`seen`) or refused
-   * (`failed`); emitted when the receipts are due, whether or not the webhook asked for them.
-   */
-  receipt: [receipt: EmulatorReceipt];
 }

@@ -5,7 +5,6 @@ import { isRecord } from 'nestjs-viber/internal';
 import { stringifyJson } from '../raw-json.util';
 import type { SimulatedUser, UserSendOptions } from '../simulated-user.model';
 import { ViberEmulatorError } from '../viber-emulator.error';
-import type { ViberEmulator } from '../viber-emulator.server';
 import type {
   EmulatorApiRequest,
   EmulatorBotMessage,
@@ -16,6 +15,7 @@ import type {
   EmulatorTranscriptEntry,
 } from '../viber-emulator.types';
 import { ChatEventStream } from './chat-event.stream';
+import type { ChatPageHost } from './chat-page.host';
 import { renderChatPage } from './chat-page.html';
 import {
   CHAT_PAGE_API_PREFIX,
@@ -83,7 +83,7 @@ export class ChatPageRouter {
   >();
   private readonly listeners: ChatPageListeners;
 
-  constructor(private readonly emulator: ViberEmulator) {
+  constructor(private readonly emulator: ChatPageHost) {
     this.listeners = {
       userAdded: (user) => this.publish('user', summarize(user)),
       userActivity: (activity) => this.onActivity(activity),

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from 'nestjs-viber';
+import { DEFAULT_CHAT_HOSTNAME } from './viber-callbacks.factory';
+import type {
+  EmulatorAccount,
+  ReplyWaitOptions,
+  ViberEmulatorOptions,
+} from './viber-emulator.types';
+
+/** The default delays between re-sends of a callback that was not answered 200, in ms. */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
+
+/** Every optional event, the list `set_webhook` registers when `event_types` is omitted. */
+export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = VIBER_WEBHOOK_EVENT_TYPES;
+
+/** Bodies above this many bytes are not even kept (they are refused with status 3 anyway). */
+export const HARD_BODY_LIMIT = 1024 * 1024;
+
+/** The options every part of the emulator reads, with their defaults applied. */
+export type ResolvedEmulatorOptions = Required<
+  Pick<
+    ViberEmulatorOptions,
+    | 'host'
+    | 'port'
+    | 'basePath'
+    | 'callbackTimeoutMs'
+    | 'deliveryReceipts'
+    | 'receiptDelayMs'
+    | 'chatHostname'
+    | 'requireHttps'
+    | 'enforceRateLimits'
+    | 'maxLogEntries'
+  >
+>;
+
+/** Applies the defaults of {@link ViberEmulatorOptions} (see each option for its default). */
+export function resolveEmulatorOptions(options: ViberEmulatorOptions): ResolvedEmulatorOptions {
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    basePath: normalizeBasePath(options.basePath ?? '/pa'),
+    callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
+    deliveryReceipts: options.deliveryReceipts ?? true,
+    receiptDelayMs: options.receiptDelayMs ?? 0,
+    chatHostname: options.chatHostname ?? DEFAULT_CHAT_HOSTNAME,
+    requireHttps: options.requireHttps ?? false,
+    enforceRateLimits: options.enforceRateLimits ?? false,
+    maxLogEntries: options.maxLogEntries ?? 1000,
+  };
+}
+
+/** The reply helpers' defaults: 150 ms quiet period, 5 s timeout, webhook must answer 200. */
+export function resolveReplyDefaults(options: ViberEmulatorOptions): ReplyWaitOptions {
+  return {
+    quietMs: options.replies?.quietMs ?? 150,
+    timeoutMs: options.replies?.timeoutMs ?? 5000,
+    expectOk: options.replies?.expectOk ?? true,
+    ...(options.replies?.count !== undefined ? { count: options.replies.count } : {}),
+  };
+}
+
+/**
+ * The bot's account: `Emulator Bot` with an id and an admin id made from `digits` (a fresh
+ * message token), overridden by the `botName` and `account` options.
+ */
+export function resolveAccount(options: ViberEmulatorOptions, digits: string): EmulatorAccount {
+  return {
+    id: `pa:${digits}`,
+    name: options.botName ?? 'Emulator Bot',
+    uri: 'emulatorbot',
+    icon: 'https://emulator.invalid/icon.jpg',
+    background: 'https://emulator.invalid/background.jpg',
+    category: 'Local',
+    subcategory: 'Emulator',
+    location: { lat: 0, lon: 0 },
+    country: 'UA',
+    adminId: `adm${digits.slice(-10)}==`,
+    adminName: 'Emulator Admin',
+    ...options.account,
+  };
+}
+
+/** A random token in Viber's format: three 16-character alphanumeric groups joined by `-`. */
+export function randomViberToken(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(48);
+  const chars = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join('');
+  return `${chars.slice(0, 16)}-${chars.slice(16, 32)}-${chars.slice(32, 48)}`;
+}
+
+function normalizeBasePath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}

@@ -1,0 +1,205 @@
+import { VIBER_LIMITS, ViberStatus, type ViberOutgoingMessage } from 'nestjs-viber';
+import { isRecord } from 'nestjs-viber/internal';
+import {
+  apiVersionRefusal,
+  checkRequestMessage,
+  messageFields,
+  refuse,
+} from '../api-request.validator';
+import type { EmulatorLogs } from '../logs/emulator.logs';
+import type { BotMessageRecorder } from '../messages/bot-message.recorder';
+import type { MessageTokenGenerator } from '../raw-json.util';
+import type { SimulatedUser } from '../simulated-user.model';
+import type { UserRegistry } from '../users/user.registry';
+import type { EmulatorAccount } from '../viber-emulator.types';
+import type { WebhookRegistry } from '../webhook/webhook.registry';
+import type { ApiAnswer, ApiAnswerBuilder } from './api-answer.builder';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** What the messaging endpoints work with. */
+export interface MessagingEndpointsDeps {
+  answers: ApiAnswerBuilder;
+  users: UserRegistry;
+  webhook: WebhookRegistry;
+  tokens: MessageTokenGenerator;
+  recorder: BotMessageRecorder;
+  logs: EmulatorLogs;
+  /** The bot's account (`post` accepts only its admin as `from`). */
+  account: Readonly<EmulatorAccount>;
+  /** Enforce the documented rate limits (option `enforceRateLimits`). */
+  enforceRateLimits: boolean;
+}
+
+/**
+ * `send_message`, `broadcast_message` and `post`: check the request, answer with the message
+ * token, and hand each accepted message to the users (after the answer was sent, with receipts).
+ */
+export class MessagingEndpoints {
+  constructor(private readonly deps: MessagingEndpointsDeps) {}
+
+  sendMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+    const { answers } = this.deps;
+    const receiver = body.receiver;
+    if (receiver === undefined || receiver === null || receiver === '') {
+      return answers.fail(refuse(ViberStatus.missingData, 'receiver is required'));
+    }
+    if (typeof receiver !== 'string') {
+      return answers.fail(refuse(ViberStatus.badData, 'receiver must be a string'));
+    }
+    const refusal = checkRequestMessage(body, text, true);
+    if (refusal !== undefined) return answers.fail(refusal);
+    if (this.deps.webhook.current === undefined) {
+      return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
+    }
+    const user = this.deps.users.get(receiver);
+    if (user === undefined) {
+      return answers.fail(refuse(ViberStatus.receiverNotRegistered, `no user ${receiver}`));
+    }
+    if (!user.subscribed) {
+      return answers.fail(
+        refuse(ViberStatus.receiverNotSubscribed, `${receiver} is not subscribed`),
+      );
+    }
+    if (this.deps.enforceRateLimits) {
+      const since = Date.now() - HOUR_MS;
+      const recent = user.unansweredSends.filter((time) => time > since).length;
+      if (recent >= 100) {
+        return answers.fail(
+          refuse(
+            ViberStatus.tooManyRequests,
+            '100 messages to this user without a reply in an hour',
+          ),
+        );
+      }
+    }
+    const versionRefusal = apiVersionRefusal(user, body);
+    if (versionRefusal !== undefined) return answers.fail(versionRefusal);
+    const token = this.deps.tokens.take();
+    return {
+      ...answers.reply(ViberStatus.ok, { message_token: token, billing_status: 0 }),
+      after: () => {
+        this.deps.recorder.record(user, messageFields(body), 'send_message', token, true);
+      },
+    };
+  }
+
+  broadcastMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+    const { answers } = this.deps;
+    const list = body.broadcast_list;
+    if (list === undefined || list === null) {
+      return answers.fail(refuse(ViberStatus.missingData, 'broadcast_list is required'));
+    }
+    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) {
+      return answers.fail(
+        refuse(ViberStatus.badData, 'broadcast_list must be an array of user ids'),
+      );
+    }
+    if (list.length === 0) {
+      return answers.fail(refuse(ViberStatus.missingData, 'broadcast_list is empty'));
+    }
+    if (list.length > VIBER_LIMITS.broadcastReceivers) {
+      return answers.fail(
+        refuse(
+          ViberStatus.badData,
+          `broadcast_list has ${list.length} receivers, over the limit of ${VIBER_LIMITS.broadcastReceivers}`,
+        ),
+      );
+    }
+    const refusal = checkRequestMessage(body, text, true);
+    if (refusal !== undefined) return answers.fail(refusal);
+    if (this.deps.webhook.current === undefined) {
+      return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
+    }
+    const failed: Array<{ receiver: string; status: number; status_message: string }> = [];
+    const reached: SimulatedUser[] = [];
+    for (const id of new Set(list as string[])) {
+      const user = this.deps.users.get(id);
+      if (user === undefined) {
+        failed.push({
+          receiver: id,
+          status: ViberStatus.receiverNotRegistered,
+          status_message: 'Not found',
+        });
+      } else if (!user.subscribed) {
+        failed.push({
+          receiver: id,
+          status: ViberStatus.receiverNotSubscribed,
+          status_message: 'Not subscribed',
+        });
+      } else if (apiVersionRefusal(user, body) !== undefined) {
+        failed.push({
+          receiver: id,
+          status: ViberStatus.apiVersionNotSupported,
+          status_message: 'apiVersionNotSupported',
+        });
+      } else {
+        reached.push(user);
+      }
+    }
+    const token = this.deps.tokens.take();
+    const message = messageFields(body);
+    return {
+      ...answers.reply(ViberStatus.ok, { message_token: token, failed_list: failed }),
+      after: () => {
+        for (const user of reached) {
+          this.deps.recorder.record(
+            user,
+            replacePlaceholders(message, user),
+            'broadcast_message',
+            token,
+            true,
+          );
+        }
+      },
+    };
+  }
+
+  post(body: Record<string, unknown>, text: string): ApiAnswer {
+    const { answers } = this.deps;
+    const from = body.from;
+    if (from === undefined || from === null || from === '') {
+      return answers.fail(refuse(ViberStatus.missingData, 'from is required'));
+    }
+    if (typeof from !== 'string')
+      return answers.fail(refuse(ViberStatus.badData, 'from must be a string'));
+    if (body.keyboard !== undefined) {
+      return answers.fail(refuse(ViberStatus.badData, 'keyboards are not supported in posts'));
+    }
+    const refusal = checkRequestMessage(body, text, false);
+    if (refusal !== undefined) return answers.fail(refusal);
+    if (from !== this.deps.account.adminId) {
+      return answers.fail(
+        refuse(ViberStatus.badData, `from must be the admin id (get_account_info members)`),
+      );
+    }
+    const token = this.deps.tokens.take();
+    this.deps.logs.push(this.deps.logs.posts, {
+      token: token.toString(),
+      from,
+      message: messageFields(body) as unknown as ViberOutgoingMessage,
+    });
+    return answers.reply(ViberStatus.ok, { message_token: token });
+  }
+}
+
+/** Replaces the broadcast placeholders (SPEC §1.3) in every string of a message. */
+function replacePlaceholders(
+  message: Record<string, unknown>,
+  user: SimulatedUser,
+): Record<string, unknown> {
+  const replace = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value
+        .replaceAll('replace_me_with_url_encoded_receiver_id', encodeURIComponent(user.id))
+        .replaceAll('replace_me_with_receiver_id', user.id)
+        .replaceAll('replace_me_with_user_name', user.name);
+    }
+    if (Array.isArray(value)) return value.map(replace);
+    if (isRecord(value)) {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replace(item)]));
+    }
+    return value;
+  };
+  return replace(message) as Record<string, unknown>;
+}
