@@ -2,13 +2,13 @@ import * as http from 'node:http';
 import { Script } from 'node:vm';
 import type { ViberKeyboard } from 'nestjs-viber';
 import {
-  CHAT_PAGE_SAMPLES,
   ViberEmulator,
-  renderChatPage,
   type ChatPageConversation,
   type ChatPageEntry,
   type ChatPageUser,
 } from 'nestjs-viber/testing';
+import { CHAT_PAGE_SAMPLES } from '../../libs/viber-testing/src/emulator/chat-page/chat-page.types';
+import { renderChatPage } from '../../libs/viber-testing/src/emulator/chat-page/chat-page.html';
 import { CHAT_PAGE_SCRIPT } from '../../libs/viber-testing/src/emulator/chat-page/chat-page.script';
 import { TestWebhook, callApi, type RawAnswer } from '../support/test-webhook.helper';
 

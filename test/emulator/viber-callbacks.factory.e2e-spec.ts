@@ -2,15 +2,16 @@ import { createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import { verifyViberSignature } from 'nestjs-viber';
 import { parseJsonLossless } from 'nestjs-viber/internal';
+import { ViberEmulator, viberCallbacks } from 'nestjs-viber/testing';
 import {
-  ViberEmulator,
   randomMessageToken,
-  requiredApiLevel,
-  signViberBody,
   stringifyJson,
-  viberCallbacks,
+} from '../../libs/viber-testing/src/emulator/raw-json.util';
+import { requiredApiLevel } from '../../libs/viber-testing/src/emulator/api-request.validator';
+import {
+  signViberBody,
   withSignatureQuery,
-} from 'nestjs-viber/testing';
+} from '../../libs/viber-testing/src/emulator/viber-signature.util';
 import { TestWebhook, fixture, fixtureText } from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';

@@ -1,7 +1,8 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { ViberApiError, ViberClient, ViberStatus } from 'nestjs-viber';
-import { MISSING_AUTH_TOKEN_MESSAGE, ViberEmulator } from 'nestjs-viber/testing';
+import { ViberEmulator } from 'nestjs-viber/testing';
+import { MISSING_AUTH_TOKEN_MESSAGE } from '../../libs/viber-testing/src/emulator/endpoints/api.router';
 import { TestWebhook, callApi, fixture, fixtureText } from '../support/test-webhook.helper';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';

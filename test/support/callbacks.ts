@@ -4,7 +4,8 @@
  * callback carries) are patched here, on top of the kit's output.
  */
 import type { ViberIncomingMessage, ViberUser } from 'nestjs-viber';
-import { stringifyJson, viberCallbacks } from 'nestjs-viber/testing';
+import { viberCallbacks } from 'nestjs-viber/testing';
+import { stringifyJson } from '../../libs/viber-testing/src/emulator/raw-json.util';
 import { TEST_TOKEN } from './viber-test-app';
 
 const factory = viberCallbacks(TEST_TOKEN, {
