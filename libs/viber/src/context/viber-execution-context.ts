@@ -1,9 +1,4 @@
 import type { ContextType, ExecutionContext, Type } from '@nestjs/common';
-import type {
-  HttpArgumentsHost,
-  RpcArgumentsHost,
-  WsArgumentsHost,
-} from '@nestjs/common/interfaces';
 import { ViberUsageError } from '../errors/viber-usage.error';
 import { VIBER_CONTEXT_TYPE } from '../viber.constants';
 import type { ViberContext } from './viber-context';
@@ -67,17 +62,17 @@ export class ViberExecutionContext implements ExecutionContext {
   }
 
   /** Nest's RPC view (not meaningful for Viber handlers). */
-  switchToRpc(): RpcArgumentsHost {
+  switchToRpc(): ReturnType<ExecutionContext['switchToRpc']> {
     return this.context.switchToRpc();
   }
 
   /** Nest's HTTP view (not meaningful for Viber handlers). */
-  switchToHttp(): HttpArgumentsHost {
+  switchToHttp(): ReturnType<ExecutionContext['switchToHttp']> {
     return this.context.switchToHttp();
   }
 
   /** Nest's WebSocket view (not meaningful for Viber handlers). */
-  switchToWs(): WsArgumentsHost {
+  switchToWs(): ReturnType<ExecutionContext['switchToWs']> {
     return this.context.switchToWs();
   }
 }
