@@ -49,11 +49,14 @@ export function resolveEmulatorOptions(options: ViberEmulatorOptions): ResolvedE
   };
 }
 
-/** The reply helpers' defaults: 150 ms quiet period, 5 s timeout, webhook must answer 200. */
+/**
+ * The reply helpers' defaults: 150 ms quiet period, 3 s for the whole wait (well under jest's own
+ * 5 s, so the emulator's message shows), webhook must answer 200.
+ */
 export function resolveReplyDefaults(options: ViberEmulatorOptions): ReplyWaitOptions {
   return {
     quietMs: options.replies?.quietMs ?? 150,
-    timeoutMs: options.replies?.timeoutMs ?? 5000,
+    timeoutMs: options.replies?.timeoutMs ?? 3000,
     expectOk: options.replies?.expectOk ?? true,
     ...(options.replies?.count !== undefined ? { count: options.replies.count } : {}),
   };

@@ -235,7 +235,7 @@ export class SimulatedUser {
       subscribed: this.isSubscribed,
       timestamp: callback.event.timestamp,
     });
-    const { first } = await this.host.postCallback(callback, this.id);
+    const { first } = await this.deliverWithin(callback, this.host.replyDefaults.timeoutMs ?? 3000);
     if (!first.ok) {
       if (options.expectOk ?? this.host.replyDefaults.expectOk ?? true)
         throw notOk(callback, first);
@@ -303,11 +303,43 @@ export class SimulatedUser {
       timestamp: callback.event.timestamp,
     });
     const start = this.received.length;
-    const { first } = await this.host.postCallback(callback, this.id);
+    const began = Date.now();
+    const timeoutMs = options.timeoutMs ?? this.host.replyDefaults.timeoutMs ?? 3000;
+    const { first } = await this.deliverWithin(callback, timeoutMs);
     if (!first.ok && (options.expectOk ?? this.host.replyDefaults.expectOk ?? true)) {
       throw notOk(callback, first);
     }
-    return this.host.collectReplies(this, start, options);
+    // One budget for the whole action: what the answer took is not waited again for replies.
+    const left = Math.max(1, timeoutMs - (Date.now() - began));
+    return this.host.collectReplies(this, start, { ...options, timeoutMs: left });
+  }
+
+  /**
+   * Posts a callback and waits for the webhook's first answer, but never longer than the reply
+   * wait (`replies.timeoutMs`), so a test sees this message instead of jest's own timeout. The
+   * delivery itself goes on as Viber's would (timeouts, re-sends).
+   */
+  private async deliverWithin(
+    callback: SignedViberCallback,
+    timeoutMs: number,
+  ): Promise<{ delivery: EmulatorCallbackDelivery; first: EmulatorCallbackAttempt }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ViberEmulatorError(
+              `The bot did not answer ${this.id}'s ${callback.event.event} callback within ${timeoutMs} ms (replies.timeoutMs): is the app listening at the emulator's webhook, and are its handlers still running? Raise replies.timeoutMs (user.send(text, { timeoutMs }) or the emulator's replies option) for slow handlers.`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.host.postCallback(callback, this.id), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -145,7 +145,10 @@ export interface ReplyWaitOptions {
    * 150 ms.
    */
   quietMs?: number;
-  /** Give up waiting after this long (resolving with what arrived). Default 5000 ms. */
+  /**
+   * The whole wait, from the user's action: the webhook's answer, then the replies (resolving with
+   * what arrived). Default 3000 ms, below jest's own 5 s timeout.
+   */
   timeoutMs?: number;
   /** Wait for exactly this many replies (rejects if fewer arrive before `timeoutMs`). */
   count?: number;

@@ -27,7 +27,7 @@ export class ReplyWaiters {
     options: ReplyWaitOptions,
   ): Promise<EmulatorBotMessage[]> {
     const quietMs = options.quietMs ?? this.defaults.quietMs ?? 150;
-    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 5000;
+    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 3000;
     const count = options.count ?? this.defaults.count;
     const replies = (): EmulatorBotMessage[] => user.botMessages.slice(start);
     if (count !== undefined) {
