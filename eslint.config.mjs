@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'docs/**',
       'test-artifacts/**',
+      'test/readme/generated/**',
       '*.js',
       '*.mjs',
     ],

@@ -335,19 +335,19 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
 
   /**
    * Resolves with the first event of this kind (matching `predicate`) emitted from now on;
-   * rejects after `timeoutMs` (default 5000) or when the emulator closes.
+   * rejects after `timeoutMs` (default 3000) or when the emulator closes.
    */
   waitFor<K extends keyof ViberEmulatorEvents>(
     event: K,
     predicate: (...args: ViberEmulatorEvents[K]) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = 3000,
   ): Promise<ViberEmulatorEvents[K][0]> {
     return this.eventWaiters.waitFor(event, predicate, timeoutMs);
   }
 
   /**
    * Waits until at least `count` bot messages (to `receiver`, when given) were accepted in total
-   * and resolves to them; rejects after `timeoutMs` (default 5000).
+   * and resolves to them; rejects after `timeoutMs` (default 3000, below jest's own 5 s).
    */
   waitForBotMessages(
     count: number,
@@ -355,7 +355,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   ): Promise<EmulatorBotMessage[]> {
     return this.eventWaiters.waitForBotMessages(count, {
       receiver: options.receiver,
-      timeoutMs: options.timeoutMs ?? 5000,
+      timeoutMs: options.timeoutMs ?? 3000,
     });
   }
 
