@@ -16,7 +16,6 @@ export { validateOutgoingMessage, validateRequestSize } from './validation/messa
 export { deriveMinApiVersion } from './validation/min-api-version';
 export { VIBER_DEFAULT_DEDUPE_CAPACITY } from './dedupe/in-memory-dedupe.store';
 export { parseViberCallback } from './webhook/viber-callback.parser';
-export { isValidCallbackFast } from './webhook/viber-callback.fast-validator';
 export {
   ViberClientStatusCallbackDto,
   ViberConversationStartedCallbackDto,

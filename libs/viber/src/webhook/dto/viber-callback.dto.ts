@@ -8,11 +8,11 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  ValidateNested,
   registerDecorator,
 } from 'class-validator';
 import type { ViberEventName } from '../../types/callback.types';
 import { ViberIncomingMessageDto } from './viber-incoming-message.dto';
+import { ValidateNestedDto } from './validate-nested-dto.decorator';
 import { ViberUserDto } from './viber-user.dto';
 
 /** An integer, or the exact digits of one too large for a JS number (the lossless parser's output). */
@@ -87,7 +87,7 @@ export class ViberWebhookCallbackDto extends ViberCallbackBaseDto {}
 export class ViberSubscribedCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 }
 
@@ -117,7 +117,7 @@ export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 
   @IsOptional()
@@ -129,12 +129,12 @@ export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
 export class ViberMessageCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   sender!: ViberUserDto;
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberIncomingMessageDto)
   message!: ViberIncomingMessageDto;
 
   @IsOptional()
@@ -172,11 +172,11 @@ export class ViberClientStatusDto {
 export class ViberClientStatusCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberClientStatusDto)
   status!: ViberClientStatusDto;
 }

@@ -8,10 +8,10 @@ import {
   Max,
   Min,
   ValidateIf,
-  ValidateNested,
   registerDecorator,
 } from 'class-validator';
 import type { ViberIncomingMessageType } from '../../types/callback.types';
+import { ValidateNestedDto } from './validate-nested-dto.decorator';
 
 /** Message types a user can send. */
 export const VIBER_INCOMING_MESSAGE_TYPES: readonly ViberIncomingMessageType[] = [
@@ -92,12 +92,12 @@ export class ViberIncomingMessageDto {
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'location' || o.location !== undefined)
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberLocationDto)
   location?: ViberLocationDto;
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'contact' || o.contact !== undefined)
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberContactDto)
   contact?: ViberContactDto;
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'sticker' || o.sticker_id !== undefined)
