@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,14 +6,16 @@ import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViberButton, ViberKeyboard, ViberOutgoingMessage } from 'nestjs-viber';
 import { ViberEmulator } from 'nestjs-viber/testing';
+import { resolveChromium } from '../support/chromium';
 import { TestWebhook, callApi } from '../support/test-webhook.helper';
 
 /**
- * The chat page in a real browser: Debian's `chromium` (installed by `.ci/run`) driven by
- * `playwright-core`. Saves `test-artifacts/chat-page.png`; with `UPDATE_SCREENSHOTS=1` also
- * refreshes the README's `docs/images/chat-page.png`.
+ * The chat page in a real browser driven by `playwright-core`: the system's Chromium when installed
+ * (Debian's `chromium`, as `.ci/run` installs it; or `CHROMIUM_PATH`), otherwise the one the
+ * devDependency `@sparticuz/chromium` ships inside its npm package (test/support/chromium.ts).
+ * Saves `test-artifacts/chat-page.png`; with `UPDATE_SCREENSHOTS=1` also refreshes the README's
+ * `docs/images/chat-page.png`.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACT = join(ROOT, 'test-artifacts', 'chat-page.png');
 const README_IMAGE = join(ROOT, 'docs', 'images', 'chat-page.png');
@@ -170,11 +172,8 @@ describe('Chat page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install Debian's package (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`,
-      );
-    }
+    // Fails (never skips) with what to install when there is no Chromium at all.
+    const chromiumToUse = await resolveChromium();
     const images = new Map(PIZZAS.map((item) => [`/${item.id}.png`, pizza(item.topping, item.bg)]));
     media = http.createServer((request, response) => {
       const image = images.get(request.url ?? '');
@@ -226,7 +225,8 @@ describe('Chat page in Chromium', () => {
       retrySchedule: [],
     });
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumToUse.executablePath,
+      env: chromiumToUse.env,
       args: [
         '--headless',
         '--no-sandbox',
@@ -238,6 +238,7 @@ describe('Chat page in Chromium', () => {
         '--disable-sync',
       ],
     });
+    console.info(`chat-page browser test: Chromium ${browser.version()}, ${chromiumToUse.origin}`);
     const context = await browser.newContext({
       viewport: { width: 1180, height: 820 },
       locale: 'en-GB',

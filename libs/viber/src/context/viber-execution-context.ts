@@ -3,6 +3,12 @@ import { ViberUsageError } from '../errors/viber-usage.error';
 import { VIBER_CONTEXT_TYPE } from '../viber.constants';
 import type { ViberContext } from './viber-context';
 
+// Nest's argument-host views, taken from the root entry point: `@nestjs/common/interfaces` is a
+// folder, which Nest 12's `exports` map ("./*": "./*.js") does not resolve.
+type RpcArgumentsHost = ReturnType<ExecutionContext['switchToRpc']>;
+type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
+type WsArgumentsHost = ReturnType<ExecutionContext['switchToWs']>;
+
 /**
  * The execution context of a Viber handler, for guards and interceptors, with the
  * {@link ViberContext} one call away (as `TelegrafExecutionContext` and `NecordExecutionContext`
