@@ -68,17 +68,17 @@ export class ViberExecutionContext implements ExecutionContext {
   }
 
   /** Nest's RPC view (not meaningful for Viber handlers). */
-  switchToRpc(): ReturnType<ExecutionContext['switchToRpc']> {
+  switchToRpc(): RpcArgumentsHost {
     return this.context.switchToRpc();
   }
 
   /** Nest's HTTP view (not meaningful for Viber handlers). */
-  switchToHttp(): ReturnType<ExecutionContext['switchToHttp']> {
+  switchToHttp(): HttpArgumentsHost {
     return this.context.switchToHttp();
   }
 
   /** Nest's WebSocket view (not meaningful for Viber handlers). */
-  switchToWs(): ReturnType<ExecutionContext['switchToWs']> {
+  switchToWs(): WsArgumentsHost {
     return this.context.switchToWs();
   }
 }
