@@ -58,8 +58,11 @@ export { isViberContext } from './context/is-viber-context';
 
 // The webhook
 export { ViberWebhookService } from './webhook/viber-webhook.service';
-export { VIBER_SIGNATURE_HEADER } from './webhook/viber-signature.guard';
-export { computeViberSignature, verifyViberSignature } from './webhook/viber-signature';
+export {
+  VIBER_SIGNATURE_HEADER,
+  computeViberSignature,
+  verifyViberSignature,
+} from './webhook/viber-signature';
 
 // The client
 export {

@@ -32,6 +32,14 @@ export interface ViberWebhookOptions {
    * `{ [IS_PUBLIC_KEY]: true }` lets Viber reach the webhook and the handlers run.
    */
   routeMetadata?: Record<string | symbol, unknown>;
+  /**
+   * Serve the webhook's `POST` straight from the platform's router (Express or Fastify), ahead of
+   * Nest's route pipeline: the same checks on the same bytes, the same dispatch through the
+   * handlers (with their guards, pipes, interceptors and filters), at a fraction of the cost. App
+   * middleware, global guards and interceptors do not see the webhook request itself (global
+   * prefix and route metadata do not matter to it). Default false.
+   */
+  fastPath?: boolean;
   /** Whether `routeMetadata` also goes on the Viber handler methods. Default true. */
   routeMetadataOnHandlers?: boolean;
   /** Largest accepted callback body in bytes; larger ones are answered 413. Default 1 MB. */

@@ -44,6 +44,7 @@ export interface ResolvedViberOptions {
     readonly bodyTimeoutMs: number;
     readonly routeMetadata: ReadonlyArray<readonly [string | symbol, unknown]>;
     readonly routeMetadataOnHandlers: boolean;
+    readonly fastPath: boolean;
   };
   readonly handling: {
     readonly deadlineMs: number;
@@ -202,6 +203,7 @@ export function resolveViberOptions(
       ),
       routeMetadata: routeMetadataOf(name, webhook.routeMetadata),
       routeMetadataOnHandlers: webhook.routeMetadataOnHandlers ?? true,
+      fastPath: webhook.fastPath ?? false,
       bodyTimeoutMs: positiveInteger(
         name,
         'webhook.bodyTimeoutMs',

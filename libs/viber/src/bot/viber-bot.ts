@@ -7,7 +7,7 @@ import type { ResolvedViberOptions } from '../viber-options.resolver';
 import { isGuardDenial } from '../routing/guard-denial';
 import { ALWAYS, type ViberRouteMatch } from '../routing/viber-listener.metadata';
 import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
-import type { ViberCallback } from '../types/callback.types';
+import type { ViberCallback, ViberEventName } from '../types/callback.types';
 import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
 import { parseViberCallback } from '../webhook/viber-callback.parser';
 import { ViberRefusalLog } from '../webhook/webhook-refusal.log';
@@ -40,6 +40,27 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'de
   }
 }
 
+/** Every callback event this library knows. */
+const VIBER_CALLBACK_EVENTS: readonly ViberEventName[] = [
+  'webhook',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+  'message',
+  'delivered',
+  'seen',
+  'failed',
+  'client_status',
+];
+/** Events the subscriber registry records (see `observationOf`). */
+const VIBER_RECORDED_EVENTS: ReadonlySet<string> = new Set([
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+  'message',
+]);
+const NO_EVENTS: ReadonlySet<string> = new Set();
+
 /** Users whose events carry a user to reply to. */
 const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 'client_status']);
 
@@ -55,6 +76,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly deniedRoutes = new WeakSet<ViberRoute>();
+  private idleEvents?: ReadonlySet<string>;
   private isClosing = false;
 
   constructor(
@@ -90,7 +112,28 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
       return OK;
     }
+    // Nothing wants this event (no handler, not the subscriber registry): a valid callback is
+    // answered at once, without the dispatch machinery. After a broadcast, Viber sends millions
+    // of `delivered` and `seen`.
+    if (this.idle().has(parsed.callback.event)) return OK;
     return this.dispatch(parsed.callback);
+  }
+
+  /**
+   * Events nothing acts on: no handler routed (for `message`, no fallback either) and not
+   * recorded by the subscriber registry. Computed once, after the explorer built the routes.
+   */
+  private idle(): ReadonlySet<string> {
+    if (this.idleEvents) return this.idleEvents;
+    const recorded = this.subscribers.recording ? VIBER_RECORDED_EVENTS : NO_EVENTS;
+    const idle = new Set<string>();
+    for (const event of VIBER_CALLBACK_EVENTS) {
+      if (this.routes.get(event).length > 0 || recorded.has(event)) continue;
+      if (event === 'message' && this.routes.get('unhandled').length > 0) continue;
+      idle.add(event);
+    }
+    this.idleEvents = idle;
+    return idle;
   }
 
   /**

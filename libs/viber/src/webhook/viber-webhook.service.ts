@@ -13,6 +13,7 @@ import { ViberOptionsError } from '../errors/viber-options.error';
 import { VIBER_MODULE_BOT } from '../viber.constants';
 import type { ViberSetWebhookResponse } from '../types/api.types';
 import { installWebhookIntake, webhookRouteCandidates } from './webhook-body.intake';
+import { createFastPathServer } from './webhook-fast-path';
 
 /**
  * Registers a bot's webhook with Viber. With `webhook.url` set (and `autoSet` not false) it
@@ -43,7 +44,13 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
     const result = installWebhookIntake(
       { type: adapter.getType(), instance: adapter.getInstance() },
       webhookRouteCandidates(this.bot.options.webhook.path, this.appConfig.getGlobalPrefix()),
+      this.bot.options.webhook.fastPath ? createFastPathServer(this.bot, this.logger) : undefined,
     );
+    if (!result.installed && this.bot.options.webhook.fastPath) {
+      this.logger.warn(
+        `webhook.fastPath is on but the fast path could not be installed (${result.reason}): the webhook is served by its Nest controller`,
+      );
+    }
     if (!result.installed) {
       this.logger.warn(
         `The webhook body goes through the platform's body parser (${result.reason}): create the app with { rawBody: true } so its signature can be checked`,

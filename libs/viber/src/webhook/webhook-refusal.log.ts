@@ -8,6 +8,7 @@ export type ViberRefusalKind =
   | 'wrong signature'
   | 'body too large'
   | 'body too slow'
+  | 'incomplete body'
   | 'invalid callback';
 
 /**
