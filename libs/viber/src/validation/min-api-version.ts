@@ -61,8 +61,9 @@ const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: numb
 /**
  * Lists every feature of `message` that needs an API level above 1, in payload order: the
  * message type (`rich_media` → 2, `payment` → 10), keyboard and rich-media fields, button
- * fields and `ActionType` values (`share-phone`, `location-picker`, `none` → 3), API-4 tags in button text, and the API-6 parts of `InternalBrowser`. Tolerates
- * malformed input (non-objects are skipped).
+ * fields and `ActionType` values (`share-phone`, `location-picker`, `none` → 3), API-4 tags in
+ * button text, and the API-6 parts of `InternalBrowser`. Tolerates malformed input (non-objects
+ * are skipped).
  */
 export function listApiFeatures(message: unknown): ViberApiFeature[] {
   const features: ViberApiFeature[] = [];
