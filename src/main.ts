@@ -23,6 +23,10 @@ async function bootstrap(): Promise<void> {
     };
   } else {
     emulator = await ViberEmulator.start({ port: config.emulatorPort, botName: 'Demo Shop' });
+    // Fields Viber would ignore silently (a misspelled key): accepted, and said here.
+    emulator.on('warning', (warning) =>
+      logger.warn(`Emulator: ${warning.source} ${warning.path} ${warning.message}`),
+    );
     options = {
       token: emulator.token,
       apiUrl: emulator.url,

@@ -11,9 +11,9 @@ export type { ResolvedViberOptions } from './viber-options.resolver';
 export { ViberCallbackParseError } from './errors/viber-callback-parse.error';
 export { viberStatusName } from './errors/viber-status';
 export { parseJsonLossless } from './json/lossless-json';
-export { ValidationContext, isRecord } from './validation/validation-context';
+export { ValidationContext, isRecord, withoutNullFields } from './validation/validation-context';
 export { validateOutgoingMessage, validateRequestSize } from './validation/message.validator';
-export { deriveMinApiVersion } from './validation/min-api-version';
+export { deriveMinApiVersion, listApiFeatures } from './validation/min-api-version';
 export { VIBER_DEFAULT_DEDUPE_CAPACITY } from './dedupe/in-memory-dedupe.store';
 export { parseViberCallback } from './webhook/viber-callback.parser';
 export {

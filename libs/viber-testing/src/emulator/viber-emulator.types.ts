@@ -7,6 +7,7 @@ import type {
   ViberIncomingMessage,
   ViberKeyboard,
   ViberOutgoingMessage,
+  ViberValidationIssue,
   ViberWebhookEventType,
 } from 'nestjs-viber';
 
@@ -167,7 +168,11 @@ export interface EmulatorBotMessage {
   receiver: string;
   /** How the bot sent it. */
   source: EmulatorMessageSource;
-  /** The message as sent, without `receiver`/`broadcast_list`/`auth_token` (placeholders replaced). */
+  /**
+   * The message as the user's device gets it: as sent, without `receiver`/`broadcast_list`/
+   * `auth_token` and without the fields sent as `null` (Viber treats them as absent),
+   * placeholders replaced.
+   */
   message: ViberOutgoingMessage;
   /** `message.type` (`undefined` for a keyboard-only message). */
   type: ViberOutgoingMessage['type'];
@@ -177,7 +182,34 @@ export interface EmulatorBotMessage {
   keyboard: ViberKeyboard | undefined;
   /** `message.tracking_data`. */
   trackingData: string | undefined;
+  /**
+   * What the emulator accepted but flags (see {@link EmulatorWarning}): fields Viber does not
+   * know, and the documented rules Viber's own examples break. Paths are relative to the message.
+   */
+  warnings: readonly ViberValidationIssue[];
   /** When it was accepted (epoch ms). */
+  timestamp: number;
+}
+
+/**
+ * Something the emulator accepted (or refused for another reason) but that is probably a mistake,
+ * reported in {@link ViberEmulator.warnings}, the `warning` event, the request log, the bot
+ * message and on the chat page:
+ * - a field Viber does not know, such as a misspelled `OpenUrlType` or `Colums` (Viber ignores
+ *   it silently);
+ * - a documented rule that Viber's own examples break (`TextSize: "medium"`, `TextHAlign:
+ *   "middle"`, `rich_media` with `min_api_version: 1`), accepted as Viber does.
+ */
+export interface EmulatorWarning {
+  /** The endpoint (`send_message`, `set_webhook`, …), or `welcome` for a welcome message. */
+  source: string;
+  /** The field, from the request body's root, e.g. `keyboard.Buttons[0].OpenUrlType`. */
+  path: string;
+  /** What is wrong, e.g. `is not a field Viber knows: Viber ignores it (did you mean OpenURLType?)`. */
+  message: string;
+  /** The user concerned (the receiver of `send_message` or of a welcome message), if any. */
+  userId: string | undefined;
+  /** When (epoch ms). */
   timestamp: number;
 }
 
@@ -226,6 +258,11 @@ export interface EmulatorApiRequest {
   httpStatus: number;
   /** The exact answer text. */
   responseBody: string;
+  /**
+   * Fields of the body Viber does not know and documented-example oddities (see
+   * {@link EmulatorWarning}); empty when there is nothing to flag.
+   */
+  warnings: readonly ViberValidationIssue[];
   /** When it was answered (epoch ms). */
   timestamp: number;
 }

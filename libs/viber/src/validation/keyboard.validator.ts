@@ -142,8 +142,8 @@ export function isViberColor(value: unknown): value is string {
 }
 
 /**
- * Checks a keyboard object (SPEC §7.2–7.3). Paths are reported from `path`,
- * e.g. `keyboard.Buttons[3].Columns`.
+ * Checks a keyboard object (SPEC §7.2–7.3): `Type: "keyboard"` is required
+ * (docs/protocol/keyboards.md). Paths are reported from `path`, e.g. `keyboard.Buttons[3].Columns`.
  */
 export function validateKeyboard(ctx: ValidationContext, path: string, keyboard: unknown): void {
   if (!isRecord(keyboard)) {
@@ -151,9 +151,9 @@ export function validateKeyboard(ctx: ValidationContext, path: string, keyboard:
     return;
   }
   const at = (key: string): string => joinPath(path, key);
-  if (keyboard.Type !== undefined && keyboard.Type !== 'keyboard') {
-    ctx.fail(at('Type'), 'must be "keyboard"');
-  }
+  // Viber refuses a keyboard without Type (docs/protocol/keyboards.md).
+  if (keyboard.Type === undefined) ctx.fail(at('Type'), 'is required (must be "keyboard")');
+  else if (keyboard.Type !== 'keyboard') ctx.fail(at('Type'), 'must be "keyboard"');
   checkColor(ctx, at('BgColor'), keyboard.BgColor);
   checkBoolean(ctx, at('DefaultHeight'), keyboard.DefaultHeight);
   checkNumber(ctx, at('CustomDefaultHeight'), keyboard.CustomDefaultHeight, {

@@ -42,6 +42,16 @@ const BUTTON_FIELD_LEVELS: Readonly<Record<string, number>> = {
   MediaPlayer: 6,
 };
 
+/**
+ * Button `ActionType` values that need API 3: below it Viber's keyboard schema only knows
+ * `reply` and `open-url` (docs/protocol/api-versions.md).
+ */
+const ACTION_TYPE_LEVELS: ReadonlyMap<unknown, number> = new Map([
+  ['share-phone', 3],
+  ['location-picker', 3],
+  ['none', 3],
+]);
+
 /** HTML tags of button text that need API 4 (SPEC §7.3). */
 const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: number }> = [
   { tag: '<s>', pattern: /<s(?:\s[^>]*)?>/i, level: 4 },
@@ -51,8 +61,9 @@ const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: numb
 /**
  * Lists every feature of `message` that needs an API level above 1, in payload order: the
  * message type (`rich_media` → 2, `payment` → 10), keyboard and rich-media fields, button
- * fields, API-4 tags in button text, and the API-6 parts of `InternalBrowser`. Tolerates
- * malformed input (non-objects are skipped).
+ * fields and `ActionType` values (`share-phone`, `location-picker`, `none` → 3), API-4 tags in
+ * button text, and the API-6 parts of `InternalBrowser`. Tolerates malformed input (non-objects
+ * are skipped).
  */
 export function listApiFeatures(message: unknown): ViberApiFeature[] {
   const features: ViberApiFeature[] = [];
@@ -95,6 +106,11 @@ function collectButton(
   for (const [key, level] of Object.entries(BUTTON_FIELD_LEVELS)) {
     if (button[key] !== undefined) add(joinPath(path, key), level);
   }
+  const actionLevel = ACTION_TYPE_LEVELS.get(button.ActionType);
+  if (actionLevel !== undefined) {
+    const actionPath = joinPath(path, 'ActionType');
+    add(actionPath, actionLevel, `${actionPath} "${String(button.ActionType)}"`);
+  }
   if (typeof button.Text === 'string') {
     for (const { tag, pattern, level } of TEXT_TAG_LEVELS) {
       if (pattern.test(button.Text))
@@ -113,9 +129,10 @@ function collectButton(
 }
 
 /**
- * The lowest `min_api_version` that renders every feature `message` uses (SPEC §8): 1 when
- * nothing is gated, 2 for rich media, 3 for `InternalBrowser` / `CustomDefaultHeight` /
- * `HeightScale`, 4 for `InputFieldState` / `ButtonsGroup*` on keyboards / `TextPaddings` /
+ * The lowest `min_api_version` that renders every feature `message` uses (SPEC §8,
+ * docs/protocol/api-versions.md): 1 when nothing is gated, 2 for rich media, 3 for
+ * `InternalBrowser` / `CustomDefaultHeight` / `HeightScale` / `share-phone`, `location-picker`
+ * and `none` buttons, 4 for `InputFieldState` / `ButtonsGroup*` on keyboards / `TextPaddings` /
  * `<s>` and `<font size>` in button text, 6 for `Map` / `Frame` / `MediaPlayer` /
  * `FavoritesMetadata` / `TextShouldFit` / scale types / `send-to-bot`, 10 for payments.
  * The message's own `min_api_version` is ignored.

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
-import { type ViberButton, type ViberIncomingMessage } from 'nestjs-viber';
+import {
+  type ViberButton,
+  type ViberIncomingMessage,
+  type ViberValidationIssue,
+} from 'nestjs-viber';
 import { isRecord } from 'nestjs-viber/internal';
 import { stringifyJson } from '../raw-json.util';
 import type { SimulatedUser, UserSendOptions } from '../simulated-user.model';
@@ -364,6 +368,7 @@ export class ChatPageRouter {
       message: record.message,
       status: receipt?.status ?? 'sent',
       ...(receipt?.desc !== undefined ? { statusDetail: receipt.desc } : {}),
+      ...(record.warnings.length > 0 ? { warnings: record.warnings.map(describeIssue) } : {}),
       timestamp: record.timestamp,
     };
   }
@@ -411,19 +416,27 @@ export class ChatPageRouter {
   }
 
   private onApiRequest(request: EmulatorApiRequest): void {
-    if (request.endpoint === 'set_webhook') {
-      if (request.status === 0) this.publish('info', this.info());
-      else this.note(null, 'error', `The bot's set_webhook was refused: ${describe(request)}`);
-      return;
-    }
-    if (request.status === 0) return;
-    if (request.endpoint !== 'send_message' && request.endpoint !== 'broadcast_message') return;
     const receiver =
       isRecord(request.body) && typeof request.body.receiver === 'string'
         ? request.body.receiver
         : null;
     const userId = receiver !== null && this.emulator.hasUser(receiver) ? receiver : null;
-    this.note(userId, 'error', `The bot's ${request.endpoint} was refused: ${describe(request)}`);
+    const messages =
+      request.endpoint === 'send_message' || request.endpoint === 'broadcast_message';
+    if (request.status !== 0 && (messages || request.endpoint === 'set_webhook')) {
+      this.note(
+        userId,
+        'error',
+        `The bot's ${request.endpoint} was refused: ${describe(request)}` +
+          (request.warnings.length > 0 ? `. ${warningList(request)}` : ''),
+      );
+    } else if (request.warnings.length > 0 && !messages) {
+      // Accepted messages carry their warnings themselves (the bot entries).
+      this.note(userId, 'warning', `The bot's ${request.endpoint}: ${warningList(request)}`);
+    }
+    if (request.endpoint === 'set_webhook' && request.status === 0) {
+      this.publish('info', this.info());
+    }
   }
 
   private onCallbackAttempt(
@@ -450,7 +463,7 @@ export class ChatPageRouter {
     if (this.emulator.hasUser(userId)) this.publish('user', summarize(this.emulator.user(userId)));
   }
 
-  private note(userId: string | null, level: 'info' | 'error', text: string): void {
+  private note(userId: string | null, level: 'info' | 'warning' | 'error', text: string): void {
     this.publish('entry', { kind: 'note', userId, level, text, timestamp: Date.now() });
   }
 
@@ -506,6 +519,16 @@ function currentKeyboard(user: SimulatedUser): ChatPageKeyboard | null {
 
 function describe(request: EmulatorApiRequest): string {
   return `status ${request.status} (${request.statusMessage})`;
+}
+
+/** `path message` of one warning. */
+function describeIssue(issue: ViberValidationIssue): string {
+  return `${issue.path} ${issue.message}`;
+}
+
+/** The request's warnings in one sentence. */
+function warningList(request: EmulatorApiRequest): string {
+  return `Warning: ${request.warnings.map(describeIssue).join('; ')}`;
 }
 
 function parseBody(text: string): Record<string, unknown> {

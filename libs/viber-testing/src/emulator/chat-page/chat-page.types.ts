@@ -62,6 +62,11 @@ export type ChatPageEntry =
       status: ChatPageMessageStatus;
       /** Failure description when `status` is `failed`. */
       statusDetail?: string;
+      /**
+       * What the emulator flags in the message, e.g. `keyboard.Buttons[0].OpenUrlType is not a
+       * field Viber knows: Viber ignores it (did you mean OpenURLType?)`; absent when nothing.
+       */
+      warnings?: string[];
       /** When (epoch ms). */
       timestamp: number;
     }
@@ -70,8 +75,8 @@ export type ChatPageEntry =
       kind: 'note';
       /** The user concerned (`null`: every conversation). */
       userId: string | null;
-      /** `error` notes are drawn in red. */
-      level: 'info' | 'error';
+      /** `error` notes are drawn in red, `warning` notes in amber. */
+      level: 'info' | 'warning' | 'error';
       /** The note. */
       text: string;
       /** When (epoch ms). */

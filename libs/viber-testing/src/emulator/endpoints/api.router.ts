@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { VIBER_LIMITS, ViberStatus } from 'nestjs-viber';
+import { VIBER_LIMITS, ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
 import { isRecord, parseJsonLossless } from 'nestjs-viber/internal';
 import { refuse } from '../api-request.validator';
 import { HARD_BODY_LIMIT } from '../emulator.defaults';
+import { unknownFieldWarnings } from '../unknown-fields.validator';
 import type { AccountEndpoints } from './account.endpoints';
 import type { ApiAnswer, ApiAnswerBuilder } from './api-answer.builder';
 import type { MessagingEndpoints } from './messaging.endpoints';
@@ -120,13 +121,26 @@ export class ApiRouter {
     if (!isRecord(parsed)) {
       return answers.fail(refuse(ViberStatus.badData, 'the body must be a JSON object'));
     }
+    // Fields Viber does not know: flagged, never refused (docs/protocol/unknown-fields.md).
+    const unknown = unknownFieldWarnings(endpoint, parsed);
+    const answer = await this.endpoint(endpoint, parsed, text, unknown);
+    const warnings = [...unknown, ...(answer.warnings ?? [])];
+    return warnings.length > 0 ? { ...answer, warnings } : answer;
+  }
+
+  private async endpoint(
+    endpoint: string,
+    parsed: Record<string, unknown>,
+    text: string,
+    unknown: ViberValidationIssue[],
+  ): Promise<ApiAnswer> {
     switch (endpoint as (typeof EMULATOR_ENDPOINTS)[number]) {
       case 'set_webhook':
         return this.deps.webhook.setWebhook(parsed);
       case 'send_message':
-        return this.deps.messaging.sendMessage(parsed, text);
+        return this.deps.messaging.sendMessage(parsed, text, unknown);
       case 'broadcast_message':
-        return this.deps.messaging.broadcastMessage(parsed, text);
+        return this.deps.messaging.broadcastMessage(parsed, text, unknown);
       case 'get_account_info':
         return this.deps.account.accountInfo();
       case 'get_user_details':

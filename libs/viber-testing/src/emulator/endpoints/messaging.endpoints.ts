@@ -1,9 +1,14 @@
-import { VIBER_LIMITS, ViberStatus, type ViberOutgoingMessage } from 'nestjs-viber';
+import {
+  VIBER_LIMITS,
+  ViberStatus,
+  type ViberOutgoingMessage,
+  type ViberValidationIssue,
+} from 'nestjs-viber';
 import { isRecord } from 'nestjs-viber/internal';
 import {
   apiVersionRefusal,
   checkRequestMessage,
-  messageFields,
+  deliveredMessage,
   refuse,
 } from '../api-request.validator';
 import type { EmulatorLogs } from '../logs/emulator.logs';
@@ -38,7 +43,12 @@ export interface MessagingEndpointsDeps {
 export class MessagingEndpoints {
   constructor(private readonly deps: MessagingEndpointsDeps) {}
 
-  sendMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+  /** `unknown`: the body's fields Viber does not know (they go with the recorded message). */
+  sendMessage(
+    body: Record<string, unknown>,
+    text: string,
+    unknown: readonly ViberValidationIssue[] = [],
+  ): ApiAnswer {
     const { answers } = this.deps;
     const receiver = body.receiver;
     if (receiver === undefined || receiver === null || receiver === '') {
@@ -47,7 +57,7 @@ export class MessagingEndpoints {
     if (typeof receiver !== 'string') {
       return answers.fail(refuse(ViberStatus.badData, 'receiver must be a string'));
     }
-    const refusal = checkRequestMessage(body, text, true);
+    const { refusal, warnings } = checkRequestMessage(body, text, true);
     if (refusal !== undefined) return answers.fail(refusal);
     if (this.deps.webhook.current === undefined) {
       return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
@@ -78,13 +88,22 @@ export class MessagingEndpoints {
     const token = this.deps.tokens.take();
     return {
       ...answers.reply(ViberStatus.ok, { message_token: token, billing_status: 0 }),
+      warnings,
       after: () => {
-        this.deps.recorder.record(user, messageFields(body), 'send_message', token, true);
+        this.deps.recorder.record(user, deliveredMessage(body), 'send_message', token, true, [
+          ...unknown,
+          ...warnings,
+        ]);
       },
     };
   }
 
-  broadcastMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+  /** `unknown`: the body's fields Viber does not know (they go with the recorded messages). */
+  broadcastMessage(
+    body: Record<string, unknown>,
+    text: string,
+    unknown: readonly ViberValidationIssue[] = [],
+  ): ApiAnswer {
     const { answers } = this.deps;
     const list = body.broadcast_list;
     if (list === undefined || list === null) {
@@ -106,7 +125,7 @@ export class MessagingEndpoints {
         ),
       );
     }
-    const refusal = checkRequestMessage(body, text, true);
+    const { refusal, warnings } = checkRequestMessage(body, text, true);
     if (refusal !== undefined) return answers.fail(refusal);
     if (this.deps.webhook.current === undefined) {
       return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
@@ -138,9 +157,11 @@ export class MessagingEndpoints {
       }
     }
     const token = this.deps.tokens.take();
-    const message = messageFields(body);
+    const message = deliveredMessage(body);
+    const messageWarnings = [...unknown, ...warnings];
     return {
       ...answers.reply(ViberStatus.ok, { message_token: token, failed_list: failed }),
+      warnings,
       after: () => {
         for (const user of reached) {
           this.deps.recorder.record(
@@ -149,6 +170,7 @@ export class MessagingEndpoints {
             'broadcast_message',
             token,
             true,
+            messageWarnings,
           );
         }
       },
@@ -163,10 +185,10 @@ export class MessagingEndpoints {
     }
     if (typeof from !== 'string')
       return answers.fail(refuse(ViberStatus.badData, 'from must be a string'));
-    if (body.keyboard !== undefined) {
+    if (body.keyboard !== undefined && body.keyboard !== null) {
       return answers.fail(refuse(ViberStatus.badData, 'keyboards are not supported in posts'));
     }
-    const refusal = checkRequestMessage(body, text, false);
+    const { refusal, warnings } = checkRequestMessage(body, text, false);
     if (refusal !== undefined) return answers.fail(refusal);
     if (from !== this.deps.account.adminId) {
       return answers.fail(
@@ -177,9 +199,9 @@ export class MessagingEndpoints {
     this.deps.logs.push(this.deps.logs.posts, {
       token: token.toString(),
       from,
-      message: messageFields(body) as unknown as ViberOutgoingMessage,
+      message: deliveredMessage(body) as unknown as ViberOutgoingMessage,
     });
-    return answers.reply(ViberStatus.ok, { message_token: token });
+    return { ...answers.reply(ViberStatus.ok, { message_token: token }), warnings };
   }
 }
 

@@ -50,13 +50,15 @@
  * @property {ViberMessage} message
  * @property {MessageStatus} status
  * @property {string} [statusDetail]
+ * @property {string[]} [warnings] What the emulator flags (e.g. a field Viber does not know).
  * @property {number} timestamp
  */
 /**
- * @typedef {object} NoteEntry Something to tell the person at the page (`error` in red).
+ * @typedef {object} NoteEntry Something to tell the person at the page (`error` in red,
+ * `warning` in amber).
  * @property {'note'} kind
  * @property {string | null} userId
- * @property {'info' | 'error'} level
+ * @property {'info' | 'warning' | 'error'} level
  * @property {string} text
  * @property {number} timestamp
  */
@@ -728,7 +730,7 @@
    */
   function entryNode(entry) {
     if (entry.kind === 'note')
-      return el('div', 'note' + (entry.level === 'error' ? ' error' : ''), entry.text);
+      return el('div', 'note' + (entry.level === 'info' ? '' : ' ' + entry.level), entry.text);
     if (entry.kind === 'user') {
       if (entry.silent) return null;
       var mine = el('div', 'msg user');
@@ -748,6 +750,15 @@
     var bubble = el('div', 'bubble');
     bubble.appendChild(messageBody(message, entry));
     node.appendChild(bubble);
+    if (Array.isArray(entry.warnings) && entry.warnings.length > 0) {
+      // Accepted, but probably a mistake: Viber would ignore these fields silently.
+      var warnings = el('ul', 'warnings');
+      warnings.title = 'Flagged by the emulator; Viber accepts the message';
+      entry.warnings.forEach(function (warning) {
+        warnings.appendChild(el('li', '', '⚠ ' + String(warning)));
+      });
+      node.appendChild(warnings);
+    }
     var meta = el(
       'div',
       'meta',
