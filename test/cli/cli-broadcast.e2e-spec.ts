@@ -91,7 +91,7 @@ describe('nestjs-viber broadcast (the built bin against the emulator)', () => {
       const resumePath = join(dir, 'run1.resume.json');
       expect(stopped.stdout).toContain('Broadcast stopped by Ctrl-C');
       expect(stopped.stdout).toContain(
-        `Resume with: nestjs-viber broadcast --resume ${resumePath}`,
+        'Resume with: nestjs-viber broadcast --resume run1.resume.json',
       );
       expect(existsSync(join(dir, 'run1.uncertain.csv'))).toBe(false);
       expect(existsSync(join(dir, 'run1.failed.csv'))).toBe(false);
@@ -191,7 +191,9 @@ describe('nestjs-viber broadcast (the built bin against the emulator)', () => {
       expect(uncertain).toEqual(['receiver', ...ids.slice(600, 900)]);
       const resume = readJson<{ receivers: string[] }>(join(dir, 'run.resume.json'));
       expect(resume.receivers).toEqual(ids.slice(900));
-      expect(result.stdout).toContain('300 receivers are uncertain');
+      expect(result.stdout).toContain(
+        '300 receivers uncertain: their request left but no answer came',
+      );
       expect(result.stdout).toContain('They are NOT in the resume file');
       expect(result.stdout).toMatch(/uncertain\s+300\s+→ .*run\.uncertain\.csv/);
 
@@ -222,7 +224,7 @@ describe('nestjs-viber broadcast (the built bin against the emulator)', () => {
         { env: { VIBER_TOKEN: emulator.token, VIBER_API_URL: emulator.url }, cwd: dir },
       );
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('1 repeated receivers in');
+      expect(result.stderr).toContain('warning: 1 repeated receiver in');
       expect([...deliveries.keys()].sort()).toEqual(['alice', 'bob']);
       expect(csvRows(join(dir, 'out.failed.csv'))).toEqual([
         'receiver,status,status_name,status_message',

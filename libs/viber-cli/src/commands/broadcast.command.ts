@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ViberBroadcastResult, ViberOutgoingMessage } from 'nestjs-viber';
 import {
@@ -110,10 +110,14 @@ async function readInput(
   } catch (error) {
     throw usageError(`${options.to}: ${(error as Error).message}`);
   }
-  if (list.duplicates > 0)
-    ctx.out.warn(`${list.duplicates} repeated receivers in ${options.to}: each is sent once.`);
-  if (list.blank > 0)
-    ctx.out.warn(`${list.blank} rows of ${options.to} have no receiver: skipped.`);
+  if (list.duplicates > 0) {
+    ctx.out.warn(
+      `${plural(list.duplicates, 'repeated receiver')} in ${options.to}: each is sent once.`,
+    );
+  }
+  if (list.blank > 0) {
+    ctx.out.warn(`${plural(list.blank, 'row')} of ${options.to} without a receiver: skipped.`);
+  }
   if (list.receivers.length === 0) throw usageError(`No receivers in ${options.to}.`);
   const message = await readMessage(
     { text: options.text, messageFile: options.message },
@@ -162,13 +166,25 @@ async function dryRun(
     ];
   });
   ctx.out.lines([
-    `Dry run: the message is valid; nothing was sent. ${input.receivers.length} receivers would take ${result.requests} requests:`,
+    `Dry run: the message is valid; nothing was sent. ${plural(input.receivers.length, 'receiver')} would take ${plural(result.requests, 'request')}:`,
     ...renderColumns(rows, '  '),
     '',
     'The first request (broadcast_list shortened):',
     ...described.lines,
   ]);
   return EXIT_CODES.ok;
+}
+
+/** `1 request`, `2 requests`. */
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** A path as shown to the person: relative to the working directory when inside it. */
+function shown(path: string | undefined, cwd: string): string {
+  if (path === undefined) return '';
+  const near = relative(cwd, path);
+  return near.startsWith('..') || isAbsolute(near) ? path : near;
 }
 
 function seconds(ms: number): string {
@@ -206,7 +222,6 @@ function summaryLines(
   run: {
     interrupted: boolean;
     durationMs: number;
-    total: number;
     result: ViberBroadcastResult;
     outcome: BroadcastOutcome;
     files: BroadcastFiles;
@@ -214,51 +229,48 @@ function summaryLines(
     resumedFrom?: string;
   },
 ): string[] {
-  const { result, outcome, files } = run;
+  const { result, outcome } = run;
+  const cwd = ctx.io.cwd;
+  const files = {
+    resume: shown(run.files.resume, cwd),
+    uncertain: shown(run.files.uncertain, cwd),
+    failed: shown(run.files.failed, cwd),
+  };
   const paint = ctx.out.paint;
   const rate = Math.round(result.sent / Math.max(run.durationMs / 1000, 0.001));
   const head = run.interrupted
-    ? `${paint(['bold', 'yellow'], 'Broadcast stopped by Ctrl-C')} after ${seconds(run.durationMs)}: ${result.sent} of ${run.receivers} receivers sent.`
-    : `${paint(['bold', 'green'], 'Broadcast finished')} in ${seconds(run.durationMs)}: ${result.sent} of ${run.receivers} receivers sent (${rate}/s, ${result.requests} requests).`;
+    ? `${paint(['bold', 'yellow'], 'Broadcast stopped by Ctrl-C')} after ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent.`
+    : `${paint(['bold', 'green'], 'Broadcast finished')} in ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent (${rate}/s, ${plural(result.requests, 'request')}).`;
   const refusedKinds = new Map<string, number>();
   for (const entry of outcome.refused) {
     const key = statusLabel(entry.status);
     refusedKinds.set(key, (refusedKinds.get(key) ?? 0) + 1);
   }
-  const rows: string[][] = [['sent', String(result.sent), '']];
-  rows.push([
-    'not sent',
-    String(outcome.resumable.length),
-    files.resume ? `→ ${files.resume} (for --resume)` : '',
-  ]);
-  rows.push([
-    'refused',
-    String(outcome.refused.length),
-    outcome.refused.length > 0
-      ? `${[...refusedKinds].map(([name, count]) => `${name} ${count}`).join(', ')} → ${files.failed}`
-      : '',
-  ]);
-  rows.push([
-    'uncertain',
-    String(outcome.uncertain.length),
-    files.uncertain ? `→ ${files.uncertain}` : '',
-  ]);
+  const rows: string[][] = [
+    ['sent', String(result.sent), ''],
+    ['not sent', String(outcome.resumable.length), files.resume ? `→ ${files.resume}` : ''],
+    [
+      'refused',
+      String(outcome.refused.length),
+      outcome.refused.length > 0
+        ? `${[...refusedKinds].map(([name, count]) => `${name} ${count}`).join(', ')} → ${files.failed}`
+        : '',
+    ],
+    ['uncertain', String(outcome.uncertain.length), files.uncertain ? `→ ${files.uncertain}` : ''],
+  ];
   const lines = [head, ...renderColumns(rows, '  ')];
-  if (run.resumedFrom) lines.push(`Resumed from ${run.resumedFrom} (now marked done).`);
-  if (files.resume) {
-    lines.push(`Resume with: nestjs-viber broadcast --resume ${files.resume}`);
-  }
-  if (files.uncertain) {
+  if (run.resumedFrom) {
     lines.push(
-      paint('yellow', `${outcome.uncertain.length} receivers are uncertain:`) +
-        ' their request left but no answer came, so Viber may have delivered it. They are NOT in the ' +
-        'resume file; send them again only if a duplicate is acceptable: ' +
-        `nestjs-viber broadcast --to ${files.uncertain} …`,
+      `Resumed from ${shown(run.resumedFrom, cwd)} (renamed to ${shown(run.resumedFrom, cwd)}.done).`,
     );
   }
-  if (files.failed) {
+  if (files.resume) lines.push(`Resume with: nestjs-viber broadcast --resume ${files.resume}`);
+  if (files.uncertain) {
     lines.push(
-      `Viber refused ${outcome.refused.length} receivers (not resent): see ${files.failed}.`,
+      paint('yellow', `${plural(outcome.uncertain.length, 'receiver')} uncertain:`) +
+        ' their request left but no answer came, so Viber may have delivered it. They are NOT in ' +
+        'the resume file; send them again only if a duplicate is acceptable: ' +
+        `nestjs-viber broadcast --to ${files.uncertain} …`,
     );
   }
   return lines;
@@ -309,8 +321,9 @@ async function runBroadcast(
     } else {
       await markResumed(input.resumeFile);
     }
+    const requests = Math.ceil(input.receivers.length / 300);
     ctx.out.note(
-      `Broadcasting to ${input.receivers.length} receivers (${Math.ceil(input.receivers.length / 300)} requests of at most 300)…`,
+      `Broadcasting to ${plural(input.receivers.length, 'receiver')} (${plural(requests, 'request')} of at most 300)…`,
     );
     progress.display = new ProgressDisplay(ctx.io.stderr, input.receivers.length);
     result = await runner.run(
@@ -355,7 +368,6 @@ async function runBroadcast(
     summaryLines(ctx, {
       interrupted,
       durationMs,
-      total: input.total,
       result,
       outcome,
       files,
