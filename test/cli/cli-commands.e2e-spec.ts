@@ -127,6 +127,23 @@ describe('nestjs-viber commands (the built bin against the emulator)', () => {
       receiver: 'bob',
       message_token: expect.any(String),
     });
+    const dryRun = await runCli(
+      bin,
+      ['send', 'alice', 'Not sent', '--dry-run', '--json', '--sender', 'Bot'],
+      { env },
+    );
+    expect(dryRun.code).toBe(0);
+    expect(JSON.parse(dryRun.stdout)).toEqual({
+      dryRun: true,
+      requests: [
+        {
+          method: 'POST',
+          url: `${emulator.url}/send_message`,
+          bytes: expect.any(Number),
+          body: { type: 'text', text: 'Not sent', sender: { name: 'Bot' }, receiver: 'alice' },
+        },
+      ],
+    });
     expect(
       emulator.botMessages.map((message) => [
         message.receiver,

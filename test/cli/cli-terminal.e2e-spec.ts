@@ -6,10 +6,11 @@ import { builtCli, runCli, runCliInTerminal } from '../support/cli-bin';
 
 jest.setTimeout(60_000);
 
+const ESC = String.fromCharCode(27);
 /** Any ANSI escape sequence (colors, cursor moves, line erases). */
-const ANSI = /\u001b\[/;
-/** Color and weight escapes (SGR), e.g. `\u001b[32m`. */
-const SGR_COLOR = /\u001b\[(1|2|3[1-6]|39|22)m/;
+const ANSI = new RegExp(`${ESC}\\[`);
+/** Color and weight escapes (SGR), e.g. ESC [32m. */
+const SGR_COLOR = new RegExp(`${ESC}\\[(1|2|3[1-6]|39|22)m`);
 
 describe('nestjs-viber on a terminal and in a pipe (pseudo-terminal via util-linux script)', () => {
   let bin: string;

@@ -287,21 +287,24 @@ async function runBroadcast(
   let message = input.message;
   const interrupts = { count: 0 };
   const progress = { display: undefined as ProgressDisplay | undefined };
-  const say = (text: string): void => {
-    if (progress.display?.drawn) progress.display.note(text);
-    else ctx.out.note(text);
+  /** On the bar, a short state; without one, a full sentence on stderr. */
+  const say = (short: string, sentence: string): void => {
+    if (progress.display?.drawn) progress.display.note(short);
+    else ctx.out.note(sentence);
   };
   const stop = (): void => {
     interrupts.count++;
     if (interrupts.count === 1) {
       runner.stop();
       say(
+        `stopping: ${runner.inFlight} in flight (Ctrl-C again abandons them)`,
         `Ctrl-C: stopping. No new request starts; waiting for the ${runner.inFlight} requests in flight ` +
           '(Ctrl-C again to abandon them: their receivers would be listed as uncertain).',
       );
     } else if (interrupts.count === 2) {
       runner.abort();
       say(
+        'abandoning the requests in flight',
         'Ctrl-C again: abandoning the requests in flight; their receivers go to the uncertain file.',
       );
     }

@@ -119,6 +119,7 @@ export function registerWebhookCommands(program: Command, kit: CommandKit): void
   webhook
     .command('remove')
     .description('remove the webhook (set_webhook with an empty URL): 1-on-1 chats stop')
+    .addHelpText('after', examples([['nestjs-viber webhook remove']]))
     .action(
       kit.action(async (ctx): Promise<ExitCode> => {
         await withClient(ctx, (client) => client.removeWebhook());
@@ -131,6 +132,13 @@ export function registerWebhookCommands(program: Command, kit: CommandKit): void
   webhook
     .command('info')
     .description('show the registered webhook and its events (from get_account_info)')
+    .addHelpText(
+      'after',
+      examples([
+        ['nestjs-viber webhook info'],
+        ['nestjs-viber webhook info --json | jq -r .webhook'],
+      ]),
+    )
     .action(
       kit.action(async (ctx): Promise<ExitCode> => {
         const account = await withClient(ctx, (client) => client.getAccountInfo());
