@@ -10,6 +10,7 @@ export class ProgressDisplay {
   private readonly bar?: SingleBar;
   private readonly started = Date.now();
   private last: ViberBroadcastProgress;
+  private state = '';
 
   constructor(stream: CliStream, total: number) {
     this.last = { total, sent: 0, failed: 0, uncertain: 0, requests: 0 };
@@ -34,7 +35,12 @@ export class ProgressDisplay {
     return this.bar !== undefined;
   }
 
+  /**
+   * Shows the counts after a request. A report that adds no request is the broadcast listing the
+   * receivers it will not send (it was stopped): the bar keeps showing what was done.
+   */
   update(progress: ViberBroadcastProgress): void {
+    if (progress.requests === this.last.requests) return;
     this.last = progress;
     this.bar?.update(
       progress.sent + progress.failed + progress.uncertain,
@@ -43,7 +49,6 @@ export class ProgressDisplay {
   }
 
   /** A note shown at the end of the bar (e.g. "stopping…"). */
-  private state = '';
   note(text: string): void {
     this.state = text ? ` | ${text}` : '';
     this.bar?.update(
