@@ -26,3 +26,4 @@ export {
 } from './webhook/dto/viber-callback.dto';
 export { ViberIncomingMessageDto } from './webhook/dto/viber-incoming-message.dto';
 export { ViberUserDto } from './webhook/dto/viber-user.dto';
+export { VIBER_DEFAULT_API_URL } from './viber.defaults';
