@@ -105,6 +105,11 @@ interface InternalRequestOptions extends ViberRequestOptions {
   stop?: AbortSignal;
 }
 
+/** Keeps the answer's text as is: it is parsed losslessly here, never by axios. */
+const KEEP_TEXT = [(data: unknown): unknown => data];
+/** Every HTTP status is an answer to look at, not an axios error. */
+const ANY_STATUS = (): boolean => true;
+
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -131,6 +136,7 @@ export function toOutgoingMessages(reply: ViberReply): ViberOutgoingMessage[] {
  */
 export class ViberClient {
   private readonly token: string;
+  private readonly headers: Readonly<Record<string, string>>;
   private readonly baseUrl: string;
   private readonly timeout: number;
   private readonly validate: boolean;
@@ -155,6 +161,7 @@ export class ViberClient {
       throw new ViberOptionsError('ViberClient', 'token', 'is required (the bot auth token)');
     }
     this.token = options.token;
+    this.headers = { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': options.token };
     this.baseUrl = (options.apiUrl ?? VIBER_DEFAULT_API_URL).replace(/\/+$/, '');
     this.timeout = options.timeout ?? VIBER_DEFAULT_TIMEOUT_MS;
     this.validate = options.validate ?? true;
@@ -521,24 +528,36 @@ export class ViberClient {
     json: string,
     signal: AbortSignal,
   ): Promise<T> {
-    const timeoutSignal = AbortSignal.timeout(this.timeout);
     this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
+    // One controller per attempt: the whole-request deadline and the outer signal (caller,
+    // client closing) abort it. Cheaper than AbortSignal.timeout + AbortSignal.any per request.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeout);
+    const onAbort = (): void => controller.abort();
+    if (signal.aborted) controller.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     let response: AxiosResponse<string>;
     try {
       response = await this.http.axiosRef.request<string>({
         method: 'POST',
         url: `${this.baseUrl}/${endpoint}`,
         data: json,
-        headers: { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': this.token },
+        headers: this.headers,
         responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
-        timeout: this.timeout,
+        transformResponse: KEEP_TEXT,
+        validateStatus: ANY_STATUS,
         maxRedirects: 0,
-        signal: AbortSignal.any([timeoutSignal, signal]),
+        signal: controller.signal,
       });
     } catch (error) {
-      throw this.transportError(endpoint, error, timeoutSignal, signal);
+      throw this.transportError(endpoint, error, timedOut, signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
     return this.parseAnswer<T>(endpoint, response);
   }
@@ -653,13 +672,12 @@ export class ViberClient {
   private transportError(
     endpoint: ViberEndpoint,
     error: unknown,
-    timeoutSignal: AbortSignal,
-    userSignal: AbortSignal,
+    timedOut: boolean,
+    outerSignal: AbortSignal,
   ): Error {
     const written = requestWasWritten(error);
-    if (userSignal.aborted && !timeoutSignal.aborted)
-      return new ViberAbortedError(endpoint, written);
-    if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout, written);
+    if (timedOut) return new ViberTimeoutError(endpoint, this.timeout, written);
+    if (outerSignal.aborted) return new ViberAbortedError(endpoint, written);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {
         return new ViberTimeoutError(endpoint, this.timeout, written);
