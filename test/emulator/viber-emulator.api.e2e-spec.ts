@@ -64,7 +64,7 @@ describe('ViberEmulator API', () => {
     const huge = 'x'.repeat(31 * 1024);
     const ids = (count: number): string[] => Array.from({ length: count }, (_, i) => `user${i}`);
     const cases: Case[] = [
-      // Token (SPEC §1)
+      // Token (docs/protocol/endpoints.md, "Authentication")
       {
         name: 'no auth token at all',
         endpoint: 'send_message',
@@ -96,7 +96,7 @@ describe('ViberEmulator API', () => {
         token: null,
         status: 2,
       },
-      // Body (SPEC §1, §2)
+      // Body (docs/protocol/endpoints.md, "Transport"; docs/protocol/status-codes.md)
       {
         name: 'body that is not JSON',
         endpoint: 'send_message',
@@ -112,7 +112,7 @@ describe('ViberEmulator API', () => {
         body: text({ tracking_data: huge }),
         status: 3,
       },
-      // send_message common fields (SPEC §1.2)
+      // send_message common fields (docs/protocol/messages.md, "Common fields")
       {
         name: 'send_message without receiver',
         endpoint: 'send_message',
@@ -174,7 +174,7 @@ describe('ViberEmulator API', () => {
         body: text({ min_api_version: 'two' }),
         status: 3,
       },
-      // Message types (SPEC §6)
+      // Message types (docs/protocol/messages.md, "Types")
       {
         name: 'text message without text',
         endpoint: 'send_message',
@@ -259,7 +259,7 @@ describe('ViberEmulator API', () => {
         body: text({ type: 'rich_media', min_api_version: 2 }),
         status: 4,
       },
-      // Keyboards and API levels (SPEC §7, §8)
+      // Keyboards and API levels (docs/protocol/keyboards.md, docs/protocol/api-versions.md)
       {
         name: 'keyboard without Buttons',
         endpoint: 'send_message',
@@ -346,7 +346,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: 'old', min_api_version: 3 }),
         status: 13,
       },
-      // Receivers (SPEC §2, §3.4)
+      // Receivers (docs/protocol/status-codes.md; docs/protocol/callbacks.md, "Subscription")
       {
         name: 'unknown receiver',
         endpoint: 'send_message',
@@ -359,7 +359,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: 'bob' }),
         status: 6,
       },
-      // broadcast_message (SPEC §1.3)
+      // broadcast_message (docs/protocol/endpoints.md, "broadcast_message")
       {
         name: 'broadcast without broadcast_list',
         endpoint: 'broadcast_message',
@@ -390,7 +390,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: undefined, broadcast_list: [ALICE], text: '' }),
         status: 3,
       },
-      // get_online (SPEC §1.6)
+      // get_online (docs/protocol/endpoints.md, "get_online")
       { name: 'get_online without ids', endpoint: 'get_online', body: {}, status: 4 },
       {
         name: 'get_online with 101 ids',
@@ -404,7 +404,7 @@ describe('ViberEmulator API', () => {
         body: { ids: [ALICE, 7] },
         status: 3,
       },
-      // get_user_details (SPEC §1.5)
+      // get_user_details (docs/protocol/endpoints.md, "get_user_details")
       { name: 'get_user_details without id', endpoint: 'get_user_details', body: {}, status: 4 },
       {
         name: 'get_user_details of an unknown user',
@@ -412,7 +412,7 @@ describe('ViberEmulator API', () => {
         body: { id: 'nobody==' },
         status: 5,
       },
-      // set_webhook (SPEC §1.1)
+      // set_webhook (docs/protocol/endpoints.md, "set_webhook")
       {
         name: 'set_webhook without url',
         endpoint: 'set_webhook',
@@ -449,7 +449,7 @@ describe('ViberEmulator API', () => {
         body: { url: 'http://127.0.0.1:1/unreachable' },
         status: 1,
       },
-      // post (SPEC §1.7)
+      // post (docs/protocol/endpoints.md, "post")
       {
         name: 'post without from',
         endpoint: 'post',
@@ -822,7 +822,8 @@ describe('ViberEmulator API', () => {
         expect((await callApi(emulator.url, 'send_message', body, TOKEN)).body.status).toBe(0);
       }
       expect(emulator.warnings.length).toBe(before);
-      // The payment example carries a `url` no table documents (SPEC §1.8).
+      // The payment example carries a `url` no table documents
+      // (docs/protocol/endpoints.md, "Payment messages").
       const payment = fixtureText('requests/send_message.payment.json');
       expect((await callApi(emulator.url, 'send_message', payment, TOKEN)).body.status).toBe(0);
       expect(emulator.warnings.slice(before)).toMatchObject([

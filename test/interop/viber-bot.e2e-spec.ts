@@ -62,8 +62,9 @@ describe('a viber-bot 1.0.18 bot on the emulator', () => {
 
   it('answers conversation_started with its welcome message', async () => {
     const welcome = await alice.openConversation({ context: 'ad-42' });
-    // viber-bot's setWebhook never asks for names (send_name defaults to false, SPEC §1.1), so
-    // callbacks carry Viber's placeholder name.
+    // viber-bot's setWebhook never asks for names (send_name defaults to false:
+    // docs/protocol/viber-bot-sdk.md, "Webhook registration"), so callbacks carry Viber's
+    // placeholder name.
     expect(welcome).toMatchObject({
       source: 'welcome',
       type: 'text',

@@ -5,7 +5,7 @@ import { EXIT_CODES, type ExitCode } from '../exit-codes';
 import { cell, renderColumns, renderFields } from '../output/table';
 import { examples, type CommandKit } from './command-kit';
 
-/** Names of the `get_online` statuses (SPEC §1.6). */
+/** Names of the `get_online` statuses (docs/protocol/endpoints.md, "get_online"). */
 const ONLINE_STATUS_NAMES: Record<number, string> = {
   0: 'online',
   1: 'offline',

@@ -154,7 +154,7 @@ export function resolvePath(root: unknown, path: string): unknown {
   return current;
 }
 
-/** The API level a message's fields need (SPEC §8), and the feature that needs it. */
+/** The API level a message's fields need (docs/protocol/api-versions.md), and the feature. */
 export interface RequiredApiLevel {
   /** The level. */
   level: number;

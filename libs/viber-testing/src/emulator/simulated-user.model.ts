@@ -81,9 +81,10 @@ export interface UserSendOptions extends ReplyWaitOptions {
  * const replies = await alice.send('hi');           // the bot's send_message calls to alice
  * ```
  *
- * Subscription follows SPEC §3: the first message makes the user a subscriber **without** a
- * `subscribed` callback; {@link subscribe} is the explicit subscription that posts one;
- * {@link unsubscribe} posts `unsubscribed`, after which `send_message` to the user answers 6.
+ * Subscription follows Viber (docs/protocol/callbacks.md, "Subscription"): the first message
+ * makes the user a subscriber **without** a `subscribed` callback; {@link subscribe} is the
+ * explicit subscription that posts one; {@link unsubscribe} posts `unsubscribed`, after which
+ * `send_message` to the user answers 6.
  */
 export class SimulatedUser {
   /** The user's id. */
@@ -270,8 +271,9 @@ export class SimulatedUser {
    * Sends a message to the bot (a string is a text message) and resolves to the bot's replies:
    * every message the bot sent this user from the moment the callback was posted until no new
    * one arrived for `quietMs` after the webhook answered (or `count` replies, or `timeoutMs`).
-   * The first message makes the user a subscriber (no `subscribed` callback, SPEC §3.1). The
-   * message carries the tracking data of the bot's last message.
+   * The first message makes the user a subscriber (no `subscribed` callback:
+   * docs/protocol/callbacks.md, "Subscription"). The message carries the tracking data of the
+   * bot's last message.
    */
   async send(
     message: string | ViberIncomingMessage,
@@ -343,10 +345,10 @@ export class SimulatedUser {
   }
 
   /**
-   * Taps a keyboard button: sends its `ActionBody` as a text message (SPEC §7.3, `reply` and
-   * `open-url`). The button is looked up in the current keyboard and the last rich media by
-   * `ActionBody` (or by its text without markup) to copy its `Silent` flag; an unknown value is
-   * still sent, as a typed reply would be.
+   * Taps a keyboard button: sends its `ActionBody` as a text message (docs/protocol/keyboards.md,
+   * "Button object": `reply` and `open-url`). The button is looked up in the current keyboard
+   * and the last rich media by `ActionBody` (or by its text without markup) to copy its `Silent`
+   * flag; an unknown value is still sent, as a typed reply would be.
    */
   async tap(
     actionBodyOrText: string,

@@ -160,7 +160,8 @@ const KEYBOARD: FieldTable = {
 };
 
 const RICH_MEDIA: FieldTable = {
-  // `HeightScale` is documented in the keyboard table for carousels too (SPEC §7.2).
+  // `HeightScale` is documented in the keyboard table for carousels too
+  // (docs/protocol/keyboards.md, "Rich media").
   fields: new Set([
     ...fieldsOf<ViberRichMedia>({
       Type: true,
@@ -178,7 +179,7 @@ const MESSAGE_OBJECTS: Readonly<Record<string, FieldTable>> = {
   sender: SENDER,
   keyboard: KEYBOARD,
   rich_media: RICH_MEDIA,
-  // `avatar`: the official Node SDK sends it with a contact (SPEC §9).
+  // `avatar`: the official Node SDK sends it with a contact (docs/protocol/viber-bot-sdk.md).
   contact: { fields: new Set(['name', 'phone_number', 'avatar']) },
   location: { fields: new Set(['lat', 'lon']) },
   payment: {

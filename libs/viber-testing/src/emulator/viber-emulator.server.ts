@@ -74,13 +74,14 @@ export { EMULATOR_ENDPOINTS, MISSING_AUTH_TOKEN_MESSAGE } from './endpoints/api.
 export type { ViberEmulatorEvents } from './viber-emulator.events';
 
 /**
- * A local Viber REST Bot API for development and tests (SPEC §1–§5, §8). It serves every
- * endpoint under `{url}` (`http://127.0.0.1:PORT/pa`), checks the auth token and each request
- * body against the spec and answers with the documented statuses, keeps simulated users, and
- * posts signed callbacks to the bot's webhook the way Viber does — the `webhook` check on
- * `set_webhook`, `conversation_started` with its welcome answer, `message`, `subscribed`,
- * `unsubscribed`, `delivered` + `seen` after each bot message, `failed` — re-sending callbacks
- * not answered 200 on a schedule.
+ * A local Viber REST Bot API for development and tests (docs/protocol/: endpoints.md,
+ * status-codes.md, callbacks.md, signature.md, delivery.md, limits.md). It serves every endpoint
+ * under `{url}` (`http://127.0.0.1:PORT/pa`), checks the auth token and each request body
+ * against Viber's documented rules and answers with the documented statuses, keeps simulated
+ * users, and posts signed callbacks to the bot's webhook the way Viber does — the `webhook`
+ * check on `set_webhook`, `conversation_started` with its welcome answer, `message`,
+ * `subscribed`, `unsubscribed`, `delivered` + `seen` after each bot message, `failed` —
+ * re-sending callbacks not answered 200 on a schedule.
  *
  * ```ts
  * const emulator = await ViberEmulator.start({ webhook: `${appUrl}/viber/webhook` });
@@ -89,7 +90,8 @@ export type { ViberEmulatorEvents } from './viber-emulator.events';
  * await emulator.close();
  * ```
  *
- * Decisions where the spec is silent (all answers are HTTP 200 with a JSON body, like Viber):
+ * Decisions where Viber's documentation is silent (all answers are HTTP 200 with a JSON body,
+ * like Viber):
  * - No token at all (no `X-Viber-Auth-Token` header, no body `auth_token`) → status 2 with
  *   `status_message` `"missing_auth_token"`; a wrong token → 2 `invalidAuthToken`. The header
  *   wins over the body field. The token is checked before anything else.

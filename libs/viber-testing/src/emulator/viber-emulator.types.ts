@@ -61,7 +61,7 @@ export interface EmulatorAccount {
   adminName: string;
 }
 
-/** Online status codes of `get_online` (SPEC §1.6). */
+/** Online status codes of `get_online` (docs/protocol/endpoints.md, "get_online"). */
 export type EmulatorOnlineStatus = 0 | 1 | 2 | 3 | 4;
 
 /** The profile of a simulated Viber user. Everything but `id` has a default. */

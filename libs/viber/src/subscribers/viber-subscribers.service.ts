@@ -42,10 +42,10 @@ function profileOf(user: ViberUser): ViberSubscriberProfile {
 }
 
 /**
- * Turns a callback into what it says about a subscriber (SPEC §3): `subscribed`, a user's
- * `message` (a first message subscribes them without a `subscribed` callback) and
- * `conversation_started` with `subscribed: true` make them subscribed; `unsubscribed` makes them
- * gone. Other callbacks say nothing.
+ * Turns a callback into what it says about a subscriber (docs/protocol/callbacks.md,
+ * "Subscription"): `subscribed`, a user's `message` (a first message subscribes them without a
+ * `subscribed` callback) and `conversation_started` with `subscribed: true` make them
+ * subscribed; `unsubscribed` makes them gone. Other callbacks say nothing.
  */
 export function observationOf(callback: ViberCallback): ViberSubscriberObservation | undefined {
   const at = Number(callback.timestamp);

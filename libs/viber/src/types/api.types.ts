@@ -1,6 +1,6 @@
 import type { ViberOutgoingMessage, ViberSender } from './message.types';
 
-/** Names of the API endpoints (SPEC §1). */
+/** Names of the API endpoints (docs/protocol/endpoints.md). */
 export type ViberEndpoint =
   | 'set_webhook'
   | 'send_message'
@@ -10,7 +10,10 @@ export type ViberEndpoint =
   | 'get_online'
   | 'post';
 
-/** Every value `set_webhook` accepts in `event_types` (SPEC §1.1). */
+/**
+ * Every value `set_webhook` accepts in `event_types` (docs/protocol/endpoints.md,
+ * "set_webhook").
+ */
 export const VIBER_WEBHOOK_EVENT_TYPES = [
   'delivered',
   'seen',

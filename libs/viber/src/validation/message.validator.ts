@@ -24,9 +24,9 @@ const MESSAGE_TYPES = new Set([
   'payment',
 ]);
 
-/** Extensions a `picture` message's media URL path may end with (SPEC §6). */
+/** Extensions a `picture` message's media URL path may end with (docs/protocol/messages.md). */
 export const VIBER_PICTURE_EXTENSIONS: readonly string[] = ['jpg', 'jpeg', 'png', 'gif'];
-/** Extensions a `video` message's media URL path may end with (SPEC §6). */
+/** Extensions a `video` message's media URL path may end with (docs/protocol/messages.md). */
 export const VIBER_VIDEO_EXTENSIONS: readonly string[] = ['mp4'];
 
 /**

@@ -1,7 +1,10 @@
 import type { ViberOutgoingMessage } from '../types/message.types';
 import { ValidationContext, isRecord, joinPath } from './validation-context';
 
-/** One feature of a message that needs a client API level above 1 (SPEC §8). */
+/**
+ * One feature of a message that needs a client API level above 1
+ * (docs/protocol/api-versions.md).
+ */
 export interface ViberApiFeature {
   /** Where the feature is used, relative to the message, e.g. `keyboard.InputFieldState`. */
   path: string;
@@ -11,10 +14,10 @@ export interface ViberApiFeature {
   level: number;
 }
 
-/** API levels of the gated message types (SPEC §8). */
+/** API levels of the gated message types (docs/protocol/api-versions.md). */
 const MESSAGE_TYPE_LEVELS: Readonly<Record<string, number>> = { rich_media: 2, payment: 10 };
 
-/** API levels of keyboard / rich-media container fields (SPEC §7.2, §8). */
+/** API levels of keyboard / rich-media container fields (docs/protocol/api-versions.md). */
 const KEYBOARD_FIELD_LEVELS: Readonly<Record<string, number>> = {
   CustomDefaultHeight: 3,
   HeightScale: 3,
@@ -25,12 +28,13 @@ const KEYBOARD_FIELD_LEVELS: Readonly<Record<string, number>> = {
 };
 
 /**
- * Rich media's `ButtonsGroupColumns/Rows` are part of the rich-media payload itself (SPEC §7.4;
- * the official example sends them with API 1), so only the other container fields are gated.
+ * Rich media's `ButtonsGroupColumns/Rows` are part of the rich-media payload itself
+ * (docs/protocol/keyboards.md, "Rich media"; the official example sends them with API 1), so
+ * only the other container fields are gated.
  */
 const RICH_MEDIA_FIELD_LEVELS: Readonly<Record<string, number>> = { HeightScale: 3 };
 
-/** API levels of button fields (SPEC §7.3, §8). */
+/** API levels of button fields (docs/protocol/api-versions.md). */
 const BUTTON_FIELD_LEVELS: Readonly<Record<string, number>> = {
   InternalBrowser: 3,
   TextPaddings: 4,
@@ -52,7 +56,7 @@ const ACTION_TYPE_LEVELS: ReadonlyMap<unknown, number> = new Map([
   ['none', 3],
 ]);
 
-/** HTML tags of button text that need API 4 (SPEC §7.3). */
+/** HTML tags of button text that need API 4 (docs/protocol/keyboards.md, "Button object"). */
 const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: number }> = [
   { tag: '<s>', pattern: /<s(?:\s[^>]*)?>/i, level: 4 },
   { tag: '<font size>', pattern: /<font\b[^>]*?\bsize\s*=/i, level: 4 },
@@ -129,8 +133,8 @@ function collectButton(
 }
 
 /**
- * The lowest `min_api_version` that renders every feature `message` uses (SPEC §8,
- * docs/protocol/api-versions.md): 1 when nothing is gated, 2 for rich media, 3 for
+ * The lowest `min_api_version` that renders every feature `message` uses
+ * (docs/protocol/api-versions.md): 1 when nothing is gated, 2 for rich media, 3 for
  * `InternalBrowser` / `CustomDefaultHeight` / `HeightScale` / `share-phone`, `location-picker`
  * and `none` buttons, 4 for `InputFieldState` / `ButtonsGroup*` on keyboards / `TextPaddings` /
  * `<s>` and `<font size>` in button text, 6 for `Map` / `Frame` / `MediaPlayer` /
@@ -145,8 +149,9 @@ export function deriveMinApiVersion(message: ViberOutgoingMessage): number {
  * Checks an explicit `min_api_version` against the features the message uses: lower than a
  * feature needs is an error naming the field and the feature, e.g.
  * `min_api_version must be at least 4 (keyboard.InputFieldState needs API 4)`. The one
- * exception (DESIGN, SPEC "Uncertain" 12): `rich_media` with `min_api_version: 1`, as in
- * Viber's own example, is only a warning. An absent or malformed value is not checked here.
+ * exception (docs/protocol/uncertain.md, "Documented rules Viber's own examples break"):
+ * `rich_media` with `min_api_version: 1`, as in Viber's own example, is only a warning. An
+ * absent or malformed value is not checked here.
  */
 export function validateMinApiVersion(ctx: ValidationContext, message: unknown, path = ''): void {
   if (!isRecord(message)) return;

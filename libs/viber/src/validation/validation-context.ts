@@ -2,7 +2,8 @@ import type { ViberValidationIssue } from '../errors/viber-validation.error';
 
 /**
  * Collects the issues found while checking one payload. Documented rules that Viber's own
- * examples break are reported through `warn` instead (DESIGN: exactly those three cases).
+ * examples break are reported through `warn` instead, exactly those three cases
+ * (docs/protocol/uncertain.md, "Documented rules Viber's own examples break").
  */
 export class ValidationContext {
   /** Errors: the payload must not be sent. */

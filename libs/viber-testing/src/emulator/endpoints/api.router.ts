@@ -9,7 +9,7 @@ import type { ApiAnswer, ApiAnswerBuilder } from './api-answer.builder';
 import type { MessagingEndpoints } from './messaging.endpoints';
 import type { WebhookEndpoints } from './webhook.endpoints';
 
-/** The endpoints the emulator serves under its base path (SPEC §1). */
+/** The endpoints the emulator serves under its base path (docs/protocol/endpoints.md). */
 export const EMULATOR_ENDPOINTS = [
   'set_webhook',
   'send_message',
@@ -20,7 +20,10 @@ export const EMULATOR_ENDPOINTS = [
   'post',
 ] as const;
 
-/** `status_message` of a request without any auth token (SPEC §1; numeric status undocumented). */
+/**
+ * `status_message` of a request without any auth token (docs/protocol/endpoints.md,
+ * "Authentication": Viber documents no numeric status for it).
+ */
 export const MISSING_AUTH_TOKEN_MESSAGE = 'missing_auth_token';
 
 /** One HTTP request to the API, as the transport read it. */

@@ -205,7 +205,10 @@ export class MessagingEndpoints {
   }
 }
 
-/** Replaces the broadcast placeholders (SPEC §1.3) in every string of a message. */
+/**
+ * Replaces the broadcast placeholders (docs/protocol/endpoints.md, "broadcast_message") in every
+ * string of a message.
+ */
 function replacePlaceholders(
   message: Record<string, unknown>,
   user: SimulatedUser,

@@ -6,8 +6,9 @@
  *
  * Everything that comes from the bot is put in the DOM with `textContent`, attributes set through
  * properties, and URLs only when they are http(s). The one exception is button `Text`, whose
- * documented HTML subset (`<b> <i> <u> <s> <br> <font color size>`, SPEC §7.3) is rebuilt
- * element by element from a parse that keeps nothing else (unknown tags are shown as text).
+ * documented HTML subset (`<b> <i> <u> <s> <br> <font color size>`, docs/protocol/keyboards.md,
+ * "Button object") is rebuilt element by element from a parse that keeps nothing else (unknown
+ * tags are shown as text).
  *
  * The page inlines the file in a `<script>` element: it must not contain a closing script tag.
  *
@@ -824,7 +825,8 @@
 
   /**
    * Places buttons in order on grids of columns x rows (a card each), wrapping to the next row
-   * when a button does not fit and starting a new card when the grid is full (SPEC §7.1, §7.4).
+   * when a button does not fit and starting a new card when the grid is full
+   * (docs/protocol/keyboards.md, "General" and "Rich media").
    *
    * @param {ViberButton[]} buttons
    * @param {number} columns
