@@ -6,6 +6,7 @@
  *   dist/nestjs-viber/
  *     package.json              packages/nestjs-viber/package.json (the published manifest)
  *     README.md, LICENSE        packages/nestjs-viber/README.md if present, else the repo's README.md
+ *     docs/protocol/*.md        the protocol notes code comments cite
  *     dist/viber/**             libs/viber/src          → `nestjs-viber`
  *     dist/viber-testing/**     libs/viber-testing/src  → `nestjs-viber/testing`
  *                               (with the run-time assets of the sources: their .js files)
@@ -119,6 +120,8 @@ const readme = existsSync(join(source, 'README.md'))
   : join(root, 'README.md');
 cpSync(readme, join(out, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
+// The protocol notes the shipped code comments cite (`docs/protocol/<note>.md`).
+cpSync(join(root, 'docs', 'protocol'), join(out, 'docs', 'protocol'), { recursive: true });
 
 // 4. Sanity checks: the manifest's targets exist; nothing test-like or install-time was shipped.
 const manifest = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8'));

@@ -56,7 +56,7 @@ if (fixtures.length === 0) fail(`no fixture in ${fixturesDir} matches ${only.joi
 
 /** Paths `npm pack` may ship; anything else (tests, benchmarks, the demo app, sources) fails. */
 const ALLOWED_FILE =
-  /^(package\.json|README\.md|LICENSE|dist\/(viber|viber-testing|viber-cli)\/.+\.(js|d\.ts))$/;
+  /^(package\.json|README\.md|LICENSE|docs\/protocol\/[A-Za-z-]+\.md|dist\/(viber|viber-testing|viber-cli)\/.+\.(js|d\.ts))$/;
 /** The command line's dependencies: the only `dependencies` of the package. */
 const RUNTIME_DEPENDENCIES = ['cli-progress', 'commander'];
 const FORBIDDEN_FILE =
