@@ -26,3 +26,6 @@ export {
 } from './webhook/dto/viber-callback.dto';
 export { ViberIncomingMessageDto } from './webhook/dto/viber-incoming-message.dto';
 export { ViberUserDto } from './webhook/dto/viber-user.dto';
+export { ViberConversations } from './conversations/viber-conversations';
+export { TrackingDataCodec } from './conversations/stateless/tracking-data.codec';
+export { isSessionLocking } from './conversations/stores/viber-session.store';
