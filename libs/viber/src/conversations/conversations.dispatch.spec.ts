@@ -76,7 +76,7 @@ function delivered(user = 'u1'): Buffer {
 
 const log: string[] = [];
 /** What the bot sent, per user: the text of each message. */
-const sent: Array<{ to: string; text: string; tracking_data?: string }> = [];
+const sent: Array<{ to: string; text: string }> = [];
 
 @Injectable()
 class OnlyAllowed implements CanActivate {
@@ -294,11 +294,11 @@ describe('conversations in dispatch', () => {
       .mockImplementation(async (receiver: string, reply: ViberReply) => {
         const list = Array.isArray(reply) ? reply : [reply];
         for (const item of list as Array<ViberOutgoingMessage | string>) {
-          const message = typeof item === 'string' ? { type: 'text', text: item } : item;
+          const message: ViberOutgoingMessage =
+            typeof item === 'string' ? { type: 'text', text: item } : item;
           sent.push({
             to: receiver,
-            text: 'text' in message ? String(message.text) : message.type,
-            tracking_data: message.tracking_data,
+            text: 'text' in message ? String(message.text) : String(message.type),
           });
         }
         return [] as never;
