@@ -19,7 +19,6 @@ import type { ChatPageHost } from './chat-page.host';
 import { renderChatPage } from './chat-page.html';
 import {
   CHAT_PAGE_API_PREFIX,
-  CHAT_PAGE_SAMPLES,
   type ChatPageConversation,
   type ChatPageEntry,
   type ChatPageEvents,
@@ -300,14 +299,10 @@ export class ChatPageRouter {
         await user.tap(ActionBody, options);
         return action === 'open-url' ? { ok: true, action, url: ActionBody } : { ok: true, action };
       case 'share-phone':
-        await user.sendContact(user.name, CHAT_PAGE_SAMPLES.phoneNumber, options);
+        await user.sendContact(user.name, user.sharedPhoneNumber, options);
         return { ok: true, action };
       case 'location-picker':
-        await user.sendLocation(
-          CHAT_PAGE_SAMPLES.location.lat,
-          CHAT_PAGE_SAMPLES.location.lon,
-          options,
-        );
+        await user.sendLocation(user.pickedLocation.lat, user.pickedLocation.lon, options);
         return { ok: true, action };
       default:
         // `none` (and `buy`, which needs a payment provider): nothing is sent.
