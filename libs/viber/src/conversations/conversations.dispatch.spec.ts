@@ -401,6 +401,28 @@ describe('conversations in dispatch', () => {
     await moduleRef.close();
   });
 
+  it('@InEveryScene on a class: all its message handlers run in every scene', async () => {
+    @Injectable()
+    @InEveryScene()
+    class Everywhere {
+      @OnText('where')
+      where(@Ctx() ctx: ViberContext): string {
+        return `in ${ctx.scene.current ?? 'no scene'}`;
+      }
+    }
+    const { bot, moduleRef } = await botWith({}, [Everywhere, HelpScene]);
+    await bot.receive(text('where'));
+    await bot.options.conversations!.store!.set(
+      'default:u1',
+      { session: {}, scene: { id: 'help', state: {} } },
+      { ttlMs: 60_000 },
+    );
+    await bot.receive(text('where'));
+    // In the scene it ran (so the scene's @OnUnhandled fallback did not).
+    expect(textsTo('u1')).toEqual(['in no scene', 'in help']);
+    await moduleRef.close();
+  });
+
   it('a guard on the wizard class guards its steps', async () => {
     const { bot, moduleRef } = await botWith();
     await bot.receive(text('order'));
