@@ -259,8 +259,12 @@ export class ChatPageRouter {
     wait: UserSendOptions,
   ): Promise<{ ok: true; action: string; url?: string }> {
     if (typeof input.actionBody === 'string') {
-      await user.tap(input.actionBody, wait);
-      return { ok: true, action: 'reply' };
+      const actionBody = input.actionBody;
+      const type = user.keyboard?.Buttons.find((b) => b.ActionBody === actionBody)?.ActionType;
+      await user.tap(actionBody, wait);
+      // The simulated user acts as the button says (share-phone: a contact, …).
+      const action = type === 'share-phone' || type === 'location-picker' ? type : 'reply';
+      return { ok: true, action };
     }
     const { token, from, index } = input;
     if (typeof token !== 'string' || (from !== 'keyboard' && from !== 'rich_media')) {
