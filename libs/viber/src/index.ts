@@ -11,6 +11,7 @@ export type {
   ViberHandlingOptions,
   ViberModuleExtras,
   ViberModuleOptions,
+  ViberConversationsOptions,
   ViberOptionsFactory,
   ViberSubscribersOptions,
   ViberWebhookOptions,
@@ -50,6 +51,41 @@ export {
   type ViberPipeArg,
 } from './routing/decorators/params.decorator';
 export type { ViberBotScope, ViberMessageTypeFilter } from './routing/viber-listener.metadata';
+
+// Conversations: sessions, scenes and wizards, per-user ordering
+export { Session } from './conversations/decorators/session.decorator';
+export {
+  InEveryScene,
+  Scene,
+  SceneEnter,
+  SceneLeave,
+  Wizard,
+  WizardStep,
+} from './conversations/decorators/scene.decorators';
+export type {
+  ViberSceneContext,
+  ViberWizardContext,
+} from './conversations/viber-conversation.types';
+export type {
+  ViberSceneRecord,
+  ViberSceneState,
+  ViberSessionData,
+  ViberSessionRecord,
+} from './conversations/viber-session.types';
+export type {
+  ViberSessionLease,
+  ViberSessionLocking,
+  ViberSessionStore,
+  ViberSessionTicket,
+  ViberSessionWriteOptions,
+} from './conversations/stores/viber-session.store';
+export { InMemorySessionStore } from './conversations/stores/in-memory-session.store';
+export {
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+  type ViberRedisSessionClient,
+} from './conversations/stores/redis-session.store';
+export { ViberSessionStoreError } from './errors/viber-session-store.error';
 
 // The handler's context
 export { ViberContext, type ViberContextOf } from './context/viber-context';

@@ -27,3 +27,6 @@ export {
 export { ViberIncomingMessageDto } from './webhook/dto/viber-incoming-message.dto';
 export { ViberUserDto } from './webhook/dto/viber-user.dto';
 export { VIBER_DEFAULT_API_URL } from './viber.defaults';
+export { ViberConversations } from './conversations/viber-conversations';
+export { TrackingDataCodec } from './conversations/stateless/tracking-data.codec';
+export { isSessionLocking } from './conversations/stores/viber-session.store';

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { ViberSessionStore } from './conversations/stores/viber-session.store';
 import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
 import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
 import type { ViberWebhookEventType } from './types/api.types';
@@ -101,6 +102,39 @@ export interface ViberModuleOptions {
   retry?: ViberRetryOptions | false;
   /** Client-side rate limits per endpoint (default: broadcast 500 requests per 10 s). */
   rateLimits?: ViberRateLimits;
+  /**
+   * Sessions, scenes and wizards, and per-user ordering of callbacks (see the README,
+   * "Conversations"). Off when left out: handlers then run with no session and no per-user line.
+   */
+  conversations?: ViberConversationsOptions;
+}
+
+/** Options of conversations: sessions, scenes and wizards, per-user ordering. */
+export interface ViberConversationsOptions {
+  /**
+   * Where conversations live. Default: in memory, bounded (`InMemorySessionStore`);
+   * `RedisSessionStore` for replicas and restarts (it also orders each user's callbacks across
+   * replicas); or your own `ViberSessionStore`. Not with `stateless`.
+   */
+  store?: ViberSessionStore;
+  /** How long a user's conversation lives after its last change, in ms. Default one day. */
+  ttlMs?: number;
+  /**
+   * Keep the conversation in the `tracking_data` of the bot's replies instead of a store, signed
+   * with HMAC-SHA256: `true` derives the key from the bot token, `{ secret }` gives one. Only
+   * replies through `ctx.reply` or return values carry it. Default false.
+   */
+  stateless?: boolean | { secret: string };
+  /**
+   * The lease of a user's turn across replicas (stores that order turns), in ms; renewed while the
+   * handlers run. A process that dies mid-turn holds the user up at most this long. Default 5000.
+   */
+  leaseMs?: number;
+  /**
+   * How long a user's turn may hold the user's later callbacks back, in ms; after it the next one
+   * goes ahead and the slow turn's changes are not saved. Default 30 000.
+   */
+  turnTimeoutMs?: number;
 }
 
 /** Options of the subscriber registry. */

@@ -1,4 +1,7 @@
 import type { Type } from '@nestjs/common';
+import type { ResolvedConversationsOptions } from './conversations/viber-conversations';
+import { deriveTrackingDataKey } from './conversations/stateless/tracking-data.codec';
+import { InMemorySessionStore } from './conversations/stores/in-memory-session.store';
 import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
 import type { ViberRateLimits } from './client/viber-rate-limiter';
 import type { ViberRetryOptions } from './client/viber-retry.policy';
@@ -9,6 +12,9 @@ import { ViberOptionsError } from './errors/viber-options.error';
 import {
   VIBER_DEFAULT_API_URL,
   VIBER_DEFAULT_BODY_TIMEOUT_MS,
+  VIBER_DEFAULT_CONVERSATION_LEASE_MS,
+  VIBER_DEFAULT_CONVERSATION_TTL_MS,
+  VIBER_DEFAULT_CONVERSATION_TURN_TIMEOUT_MS,
   VIBER_DEFAULT_DEADLINE_MS,
   VIBER_DEFAULT_DEDUPE_EVENTS,
   VIBER_DEFAULT_DEDUPE_TTL_MS,
@@ -18,7 +24,7 @@ import {
   VIBER_DEFAULT_TIMEOUT_MS,
   VIBER_DEFAULT_WEBHOOK_PATH,
 } from './viber.defaults';
-import type { ViberModuleOptions } from './viber-module.options';
+import type { ViberConversationsOptions, ViberModuleOptions } from './viber-module.options';
 
 /** A bot's options with every default applied, checked at startup. */
 export interface ResolvedViberOptions {
@@ -54,6 +60,8 @@ export interface ResolvedViberOptions {
     readonly dedupeStore?: ViberDedupeStore;
     readonly shutdownTimeoutMs: number;
   };
+  /** Conversations; undefined when not configured. */
+  readonly conversations?: ResolvedConversationsOptions;
 }
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(VIBER_WEBHOOK_EVENT_TYPES);
@@ -84,6 +92,80 @@ function routeMetadataOf(
     );
   }
   return Reflect.ownKeys(metadata).map((key) => [key, metadata[key]] as const);
+}
+
+/** The `conversations` option, checked, with its defaults. */
+function resolveConversations(
+  name: string,
+  token: string,
+  options: ViberConversationsOptions | undefined,
+): ResolvedConversationsOptions | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw ViberOptionsError.forBot(
+      name,
+      'conversations',
+      'must be an object, e.g. {} for the defaults',
+    );
+  }
+  const { store, stateless } = options;
+  if (
+    store !== undefined &&
+    (store === null ||
+      typeof store !== 'object' ||
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function' ||
+      typeof store.delete !== 'function')
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'conversations.store',
+      'must be a ViberSessionStore (get, set, delete), e.g. new RedisSessionStore(redis)',
+    );
+  }
+  let statelessKey: Buffer | undefined;
+  if (stateless === true) statelessKey = deriveTrackingDataKey(token);
+  else if (stateless !== undefined && stateless !== false) {
+    const secret = (stateless as { secret?: unknown } | null)?.secret;
+    if (typeof secret !== 'string' || secret.length < 16) {
+      throw ViberOptionsError.forBot(
+        name,
+        'conversations.stateless',
+        'must be true (a key derived from the token) or { secret } with a secret of at least 16 characters',
+      );
+    }
+    statelessKey = Buffer.from(secret, 'utf8');
+  }
+  if (statelessKey && store !== undefined) {
+    throw ViberOptionsError.forBot(
+      name,
+      'conversations.store',
+      'cannot be combined with conversations.stateless: stateless conversations ride in tracking_data, with no store',
+    );
+  }
+  const leaseMs = positiveInteger(
+    name,
+    'conversations.leaseMs',
+    options.leaseMs,
+    VIBER_DEFAULT_CONVERSATION_LEASE_MS,
+  );
+  return {
+    store: statelessKey ? undefined : (store ?? new InMemorySessionStore()),
+    ttlMs: positiveInteger(
+      name,
+      'conversations.ttlMs',
+      options.ttlMs,
+      VIBER_DEFAULT_CONVERSATION_TTL_MS,
+    ),
+    statelessKey,
+    leaseMs,
+    turnTimeoutMs: positiveInteger(
+      name,
+      'conversations.turnTimeoutMs',
+      options.turnTimeoutMs,
+      VIBER_DEFAULT_CONVERSATION_TURN_TIMEOUT_MS,
+    ),
+  };
 }
 
 /** Normalizes a route: leading slash, no trailing slash. */
@@ -234,5 +316,6 @@ export function resolveViberOptions(
         VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS,
       ),
     },
+    conversations: resolveConversations(name, token, options.conversations),
   };
 }

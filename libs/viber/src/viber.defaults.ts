@@ -44,3 +44,13 @@ export const VIBER_DEFAULT_DEDUPE_EVENTS: readonly string[] = [
 export const VIBER_DEFAULT_DEDUPE_TTL_MS = 60 * 60 * 1000;
 /** At shutdown, how long running handlers and requests on the wire may take, in ms. */
 export const VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** How long a user's conversation (session and scene) lives after its last change, in ms (a day). */
+export const VIBER_DEFAULT_CONVERSATION_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * The lease of a user's turn across replicas, in ms (renewed every third while the handlers run):
+ * how long a process that dies mid-turn can hold that user up.
+ */
+export const VIBER_DEFAULT_CONVERSATION_LEASE_MS = 5000;
+/** The longest a user's turn holds the user's later callbacks back, in ms. */
+export const VIBER_DEFAULT_CONVERSATION_TURN_TIMEOUT_MS = 30_000;

@@ -128,6 +128,32 @@ describe('ViberModule wiring', () => {
       { token: TOKEN, handling: { deadlineMs: 0 } },
       'option "handling.deadlineMs" must be a positive integer (got 0)',
     ],
+    [
+      'a session store without get/set/delete',
+      { token: TOKEN, conversations: { store: { get: () => undefined } } },
+      'option "conversations.store" must be a ViberSessionStore (get, set, delete)',
+    ],
+    [
+      'a store with stateless conversations',
+      {
+        token: TOKEN,
+        conversations: {
+          stateless: true,
+          store: { get: () => undefined, set: () => undefined, delete: () => undefined },
+        },
+      },
+      'option "conversations.store" cannot be combined with conversations.stateless',
+    ],
+    [
+      'a short stateless secret',
+      { token: TOKEN, conversations: { stateless: { secret: 'short' } } },
+      'option "conversations.stateless" must be true (a key derived from the token) or { secret } with a secret of at least 16 characters',
+    ],
+    [
+      'a fractional lease',
+      { token: TOKEN, conversations: { leaseMs: 1.5 } },
+      'option "conversations.leaseMs" must be a positive integer (got 1.5)',
+    ],
   ])(
     '%s is refused at startup with a message naming the option',
     async (_name, options, message) => {

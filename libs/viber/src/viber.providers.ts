@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import type { DynamicModule, FactoryProvider, Provider } from '@nestjs/common';
+import { Logger, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import axios from 'axios';
 import { Agent as HttpAgent } from 'node:http';
@@ -8,6 +8,7 @@ import { ViberBot } from './bot/viber-bot';
 import { ViberClient } from './client/viber-client';
 import { ViberBotRegistry } from './core/viber-bot.registry';
 import { ViberCoreModule } from './core/viber-core.module';
+import { ViberConversations } from './conversations/viber-conversations';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
 import { ViberSubscribers } from './subscribers/viber-subscribers.service';
@@ -89,11 +90,19 @@ export function createViberBot(
   subscribers: ViberSubscribers,
   registry: ViberBotRegistry,
 ): ViberBot {
+  const conversations = options.conversations
+    ? new ViberConversations(
+        options.conversations,
+        options.name,
+        new Logger(`Viber:${options.name}:conversations`),
+      )
+    : undefined;
   const bot = new ViberBot(
     options,
     client,
     options.handling.dedupeStore ?? new InMemoryDedupeStore(),
     subscribers,
+    conversations,
   );
   registry.add(bot);
   return bot;

@@ -7,6 +7,17 @@ import type {
   ViberEmulatorOptions,
 } from './viber-emulator.types';
 
+/**
+ * What a simulated user's `share-phone` and `location-picker` buttons send unless its profile
+ * says otherwise (a simulated device has no SIM and no GPS).
+ */
+export const SIMULATED_USER_SAMPLES = {
+  /** The phone number a `share-phone` button shares (with the user's name). */
+  phoneNumber: '+380501234567',
+  /** The location a `location-picker` button sends (Kyiv). */
+  location: { lat: 50.4501, lon: 30.5234 },
+} as const;
+
 /** The default delays between re-sends of a callback that was not answered 200, in ms. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
 

@@ -7,6 +7,7 @@ import type {
 } from 'nestjs-viber';
 import type { SignedViberCallback } from './viber-callbacks.factory';
 import type { ViberCallbackFactory } from './viber-callbacks.factory';
+import { SIMULATED_USER_SAMPLES } from './emulator.defaults';
 import { ViberEmulatorError } from './viber-emulator.error';
 import type {
   EmulatorBotMessage,
@@ -91,6 +92,10 @@ export class SimulatedUser {
   readonly id: string;
   /** The full profile, as `get_user_details` reports it. */
   readonly details: Readonly<Required<Omit<ViberUserDetails, 'avatar'>>> & { avatar?: string };
+  /** The phone number a tapped `share-phone` button shares. */
+  readonly sharedPhoneNumber: string;
+  /** The location a tapped `location-picker` button sends. */
+  readonly pickedLocation: { readonly lat: number; readonly lon: number };
 
   private isSubscribed: boolean;
   private online: EmulatorOnlineStatus;
@@ -127,6 +132,8 @@ export class SimulatedUser {
     };
     this.isSubscribed = profile.subscribed ?? false;
     this.online = profile.onlineStatus ?? 0;
+    this.sharedPhoneNumber = profile.phoneNumber ?? SIMULATED_USER_SAMPLES.phoneNumber;
+    this.pickedLocation = { ...(profile.location ?? SIMULATED_USER_SAMPLES.location) };
   }
 
   /** Display name. */
@@ -346,20 +353,26 @@ export class SimulatedUser {
 
   /**
    * Taps a keyboard button: sends its `ActionBody` as a text message (docs/protocol/keyboards.md,
-   * "Button object": `reply` and `open-url`). The button is looked up in the current keyboard
-   * and the last rich media by `ActionBody` (or by its text without markup) to copy its `Silent`
-   * flag; an unknown value is still sent, as a typed reply would be.
+   * "Button object": `reply` and `open-url`); a `share-phone` button sends a contact (the user's name and
+   * {@link sharedPhoneNumber}) and a `location-picker` button a location ({@link pickedLocation}),
+   * as Viber does. The button is looked up in the current keyboard and the last rich media by
+   * `ActionBody` (or by its text without markup) to copy its `Silent` flag; an unknown value is
+   * still sent, as a typed reply would be.
    */
   async tap(
     actionBodyOrText: string,
     options: UserSendOptions = {},
   ): Promise<EmulatorBotMessage[]> {
     const button = this.findButton(actionBodyOrText);
+    const sendOptions = { ...options, silent: options.silent ?? button?.Silent === true };
+    if (button?.ActionType === 'share-phone') {
+      return this.sendContact(this.name, this.sharedPhoneNumber, sendOptions);
+    }
+    if (button?.ActionType === 'location-picker') {
+      return this.sendLocation(this.pickedLocation.lat, this.pickedLocation.lon, sendOptions);
+    }
     const text = typeof button?.ActionBody === 'string' ? button.ActionBody : actionBodyOrText;
-    return this.send(
-      { type: 'text', text },
-      { ...options, silent: options.silent ?? button?.Silent === true },
-    );
+    return this.send({ type: 'text', text }, sendOptions);
   }
 
   /** Sends a picture (`media` URL, optional caption). */

@@ -92,6 +92,10 @@ export interface SimulatedUserProfile {
   subscribed?: boolean;
   /** `get_online` status: 0 online (default), 1 offline, 2 undisclosed, 3 try later, 4 unavailable. */
   onlineStatus?: EmulatorOnlineStatus;
+  /** The phone number a tapped `share-phone` button shares. Default `+380501234567`. */
+  phoneNumber?: string;
+  /** The location a tapped `location-picker` button sends. Default Kyiv (50.4501, 30.5234). */
+  location?: { lat: number; lon: number };
 }
 
 /** Options of {@link ViberEmulator.start}. */

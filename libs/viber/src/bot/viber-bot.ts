@@ -1,6 +1,8 @@
 import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
+import type { ViberConversation } from '../conversations/viber-conversation';
+import type { ViberConversations } from '../conversations/viber-conversations';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../viber-options.resolver';
@@ -75,7 +77,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   readonly refusals: ViberRefusalLog;
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly deniedRoutes = new WeakSet<ViberRoute>();
+  private readonly deniedRoutes = new WeakSet<object>();
   private idleEvents?: ReadonlySet<string>;
   private isClosing = false;
 
@@ -87,9 +89,14 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly dedupe: ViberDedupeStore,
     /** The bot's subscriber registry. */
     readonly subscribers: ViberSubscribers,
+    /** Sessions, scenes and per-user ordering; undefined without `conversations` (none of it runs). */
+    readonly conversations?: ViberConversations,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
     this.refusals = new ViberRefusalLog(this.logger);
+    conversations?.useHookRunner(async (hook, ctx) => {
+      await this.invoke(hook, ctx, undefined, { failed: false });
+    });
   }
 
   /** The bot's name. */
@@ -141,11 +148,14 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * to `handling.deadlineMs`; slower ones go on in the background after the answer.
    */
   async dispatch(callback: ViberCallback): Promise<ViberWebhookAnswer> {
+    // With conversations: the callback's place in its user's line, taken before anything awaits.
+    const turn = this.conversations?.arrive(callback);
     const { handling } = this.options;
     const dedupeKey = handling.dedupeEvents.has(callback.event)
       ? `${this.options.name}:${callback.event}:${callback.message_token}`
       : undefined;
     if (dedupeKey !== undefined && !(await this.claim(dedupeKey))) {
+      turn?.cancel();
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
     }
@@ -163,13 +173,16 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
           }
         : undefined;
     const ctx = new ViberContext(callback, this.client, this.options.name, sink);
-    const run = this.run(ctx);
+    const run = turn
+      ? turn.run(ctx, (c, conversation) => this.run(c, conversation))
+      : this.run(ctx);
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
 
     const outcome = await settleWithin(run, handling.deadlineMs);
     answered = true;
     if (outcome === 'deadline') {
+      turn?.answeredWhileWaiting();
       this.logger.warn(
         `Handlers of ${callback.event} ${callback.message_token} still running after ${handling.deadlineMs} ms: answered, they go on in the background`,
       );
@@ -212,6 +225,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
         `Shutting down with ${this.inFlight.size} callback(s) still running after ${timeoutMs} ms`,
       );
     }
+    // Callbacks still waiting for their user's turn do not start any more.
+    this.conversations?.close();
     const idle = await this.client.drain(Math.max(0, deadline - Date.now()));
     if (!idle) {
       this.logger.warn(
@@ -252,27 +267,35 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     }
   }
 
-  /** Runs every matching handler in order; never rejects. */
-  private async run(ctx: ViberContext): Promise<RunOutcome> {
+  /**
+   * Runs every matching handler in order; never rejects. With a conversation, only the routes of
+   * the scene the user was in run, and entering or leaving a scene ends the list.
+   */
+  private async run(ctx: ViberContext, conversation?: ViberConversation): Promise<RunOutcome> {
     const callback = ctx.callback;
     const outcome: RunOutcome = { failed: false };
     let ran = 0;
     for (const route of this.routes.get(callback.event)) {
+      if (conversation && !conversation.admits(route)) continue;
       const match = route.matcher ? route.matcher(callback) : undefined;
       if (match === null) continue;
       if (await this.invoke(route, ctx, match, outcome)) ran++;
+      if (conversation?.sceneChanged) return outcome;
     }
     // The fallback also runs when every matching handler was skipped by its guard.
     if (ran === 0 && callback.event === 'message') {
-      for (const route of this.routes.get('unhandled'))
+      for (const route of this.routes.get('unhandled')) {
+        if (conversation && !conversation.admits(route)) continue;
         await this.invoke(route, ctx, undefined, outcome);
+        if (conversation?.sceneChanged) return outcome;
+      }
     }
     return outcome;
   }
 
   /** Runs one handler; false when its guard denied it (the handler did not run). */
   private async invoke(
-    route: ViberRoute,
+    route: Pick<ViberRoute, 'name' | 'invoke'>,
     ctx: ViberContext,
     match: ViberRouteMatch | undefined,
     outcome: RunOutcome,
@@ -304,7 +327,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * A guard denied a handler: said once per handler at the level users see (a global HTTP guard
    * that skips every Viber handler is otherwise invisible), then at debug level.
    */
-  private reportDenial(route: ViberRoute, ctx: ViberContext): void {
+  private reportDenial(route: Pick<ViberRoute, 'name'>, ctx: ViberContext): void {
     if (this.deniedRoutes.has(route)) {
       this.logger.debug(
         `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token}`,
@@ -318,7 +341,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   private async replyWith(
-    route: ViberRoute,
+    route: Pick<ViberRoute, 'name'>,
     ctx: ViberContext,
     reply: ViberReply,
     outcome: RunOutcome,

@@ -23,7 +23,6 @@ import type { ChatPageHost } from './chat-page.host';
 import { renderChatPage } from './chat-page.html';
 import {
   CHAT_PAGE_API_PREFIX,
-  CHAT_PAGE_SAMPLES,
   type ChatPageConversation,
   type ChatPageEntry,
   type ChatPageEvents,
@@ -264,8 +263,12 @@ export class ChatPageRouter {
     wait: UserSendOptions,
   ): Promise<{ ok: true; action: string; url?: string }> {
     if (typeof input.actionBody === 'string') {
-      await user.tap(input.actionBody, wait);
-      return { ok: true, action: 'reply' };
+      const actionBody = input.actionBody;
+      const type = user.keyboard?.Buttons.find((b) => b.ActionBody === actionBody)?.ActionType;
+      await user.tap(actionBody, wait);
+      // The simulated user acts as the button says (share-phone: a contact, …).
+      const action = type === 'share-phone' || type === 'location-picker' ? type : 'reply';
+      return { ok: true, action };
     }
     const { token, from, index } = input;
     if (typeof token !== 'string' || (from !== 'keyboard' && from !== 'rich_media')) {
@@ -304,14 +307,10 @@ export class ChatPageRouter {
         await user.tap(ActionBody, options);
         return action === 'open-url' ? { ok: true, action, url: ActionBody } : { ok: true, action };
       case 'share-phone':
-        await user.sendContact(user.name, CHAT_PAGE_SAMPLES.phoneNumber, options);
+        await user.sendContact(user.name, user.sharedPhoneNumber, options);
         return { ok: true, action };
       case 'location-picker':
-        await user.sendLocation(
-          CHAT_PAGE_SAMPLES.location.lat,
-          CHAT_PAGE_SAMPLES.location.lon,
-          options,
-        );
+        await user.sendLocation(user.pickedLocation.lat, user.pickedLocation.lon, options);
         return { ok: true, action };
       default:
         // `none` (and `buy`, which needs a payment provider): nothing is sent.

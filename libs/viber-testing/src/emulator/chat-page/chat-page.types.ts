@@ -1,16 +1,15 @@
 import type { ViberIncomingMessage, ViberKeyboard, ViberOutgoingMessage } from 'nestjs-viber';
+import { SIMULATED_USER_SAMPLES } from '../emulator.defaults';
 import type { EmulatorMessageSource, EmulatorReceipt } from '../viber-emulator.types';
 
 /** The path prefix of the chat page's JSON endpoints and event stream. */
 export const CHAT_PAGE_API_PREFIX = '/_emulator';
 
-/** Sample values sent by `share-phone` and `location-picker` buttons (the page has no GPS/SIM). */
-export const CHAT_PAGE_SAMPLES = {
-  /** The phone number a `share-phone` button shares (with the user's name). */
-  phoneNumber: '+380501234567',
-  /** The location a `location-picker` button sends (Kyiv). */
-  location: { lat: 50.4501, lon: 30.5234 },
-} as const;
+/**
+ * Sample values sent by `share-phone` and `location-picker` buttons (the page has no GPS/SIM):
+ * the simulated users' defaults.
+ */
+export const CHAT_PAGE_SAMPLES = SIMULATED_USER_SAMPLES;
 
 /** A simulated user as the chat page lists it. */
 export interface ChatPageUser {
