@@ -8,7 +8,8 @@ export type ViberRefusalKind =
   | 'wrong signature'
   | 'body too large'
   | 'body too slow'
-  | 'invalid callback';
+  | 'invalid callback'
+  | 'callback not queued';
 
 /**
  * Logs refused webhook requests without letting junk flood the log: the first refusal of each
