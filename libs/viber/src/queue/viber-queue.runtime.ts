@@ -162,11 +162,17 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const limiter = this.options.broadcast.limiter;
-    // Stored in the queue's metadata: every worker, of any replica or version, obeys it.
-    if (limiter) await this.outgoing.setGlobalRateLimit?.(limiter.max, limiter.duration);
-    for (const partition of this.partitions) await partition.setGlobalConcurrency?.(1);
+    await this.applySharedSettings();
+    // A Redis that restarted without its data forgot them: apply them again on every reconnect.
+    const client = (await (this.outgoing.getBackend
+      ? this.outgoing.getBackend().client
+      : this.outgoing.client)) as
+      { on?(event: 'ready', listener: () => void): unknown } | undefined;
+    client?.on?.('ready', () => {
+      void this.applySharedSettings().catch((error: unknown) => this.logError('settings', error));
+    });
     if (!this.options.workers) return;
+    const limiter = this.options.broadcast.limiter;
     const common = {
       connection: this.options.connection,
       prefix: this.options.prefix,
@@ -210,6 +216,17 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
       worker.on('error', (error) => this.logError('worker', error));
     }
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  /**
+   * The settings every replica shares, kept in the queues' metadata so that every worker, of any
+   * replica or version, obeys them: the outgoing queue's rate limit, and one callback at a time
+   * per webhook partition.
+   */
+  private async applySharedSettings(): Promise<void> {
+    const limiter = this.options.broadcast.limiter;
+    if (limiter) await this.outgoing.setGlobalRateLimit?.(limiter.max, limiter.duration);
+    for (const partition of this.partitions) await partition.setGlobalConcurrency?.(1);
   }
 
   /** Stores a callback as a job of its user's partition (once per event and token). */
