@@ -29,22 +29,25 @@ describe('status 12 and HTTP 429 pause the queue; attempts are not spent', () =>
     api = await RecordingApiServer.start();
     running = await startApp('express', {
       imports: [
-        ViberModule.forRoot({
-          token: TEST_TOKEN,
-          apiUrl: api.url,
-          sender: { name: 'Bot' },
-          timeout: 500,
-          rateLimits: { broadcast_message: { limit: 100, intervalMs: 1000 } },
-          queue: {
-            connection: { host: '127.0.0.1', port: redis.port },
-            prefix: '{rate-limited}',
-            broadcast: {
-              concurrency: 1,
-              attempts: 1,
-              startSlackMs: 100,
-              rateLimitPauseMs: PAUSE_MS,
+        // The async form, as apps with ConfigService write it.
+        ViberModule.forRootAsync({
+          useFactory: () => ({
+            token: TEST_TOKEN,
+            apiUrl: api.url,
+            sender: { name: 'Bot' },
+            timeout: 500,
+            rateLimits: { broadcast_message: { limit: 100, intervalMs: 1000 } },
+            queue: {
+              connection: { host: '127.0.0.1', port: redis.port },
+              prefix: '{rate-limited}',
+              broadcast: {
+                concurrency: 1,
+                attempts: 1,
+                startSlackMs: 100,
+                rateLimitPauseMs: PAUSE_MS,
+              },
             },
-          },
+          }),
         }),
       ],
     });
