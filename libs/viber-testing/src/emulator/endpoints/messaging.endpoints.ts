@@ -29,6 +29,8 @@ export interface MessagingEndpointsDeps {
   account: Readonly<EmulatorAccount>;
   /** Enforce the documented rate limits (option `enforceRateLimits`). */
   enforceRateLimits: boolean;
+  /** The sliding limit on `broadcast_message` (option `broadcastRateLimit`), or none. */
+  broadcastRateLimit: { limit: number; intervalMs: number } | false;
 }
 
 /**
@@ -36,7 +38,26 @@ export interface MessagingEndpointsDeps {
  * token, and hand each accepted message to the users (after the answer was sent, with receipts).
  */
 export class MessagingEndpoints {
+  /** Arrival times of the last `limit` broadcast requests, oldest first. */
+  private readonly broadcastArrivals: number[] = [];
+
   constructor(private readonly deps: MessagingEndpointsDeps) {}
+
+  /**
+   * Counts a `broadcast_message` arrival; true when it makes more than `limit` within the
+   * sliding window (then Viber answers status 12).
+   */
+  private broadcastOverLimit(now: number): boolean {
+    const rate = this.deps.broadcastRateLimit;
+    if (!rate) return false;
+    const arrivals = this.broadcastArrivals;
+    arrivals.push(now);
+    while (arrivals.length > 0 && arrivals[0]! <= now - rate.intervalMs) arrivals.shift();
+    const over = arrivals.length > rate.limit;
+    // Only the last `limit + 1` arrivals can decide the next answer.
+    if (arrivals.length > rate.limit + 1) arrivals.splice(0, arrivals.length - rate.limit - 1);
+    return over;
+  }
 
   sendMessage(body: Record<string, unknown>, text: string): ApiAnswer {
     const { answers } = this.deps;
@@ -86,6 +107,15 @@ export class MessagingEndpoints {
 
   broadcastMessage(body: Record<string, unknown>, text: string): ApiAnswer {
     const { answers } = this.deps;
+    if (this.broadcastOverLimit(Date.now())) {
+      const rate = this.deps.broadcastRateLimit as { limit: number; intervalMs: number };
+      return answers.fail(
+        refuse(
+          ViberStatus.tooManyRequests,
+          `Rate control breach: more than ${rate.limit} broadcast_message requests within ${rate.intervalMs} ms`,
+        ),
+      );
+    }
     const list = body.broadcast_list;
     if (list === undefined || list === null) {
       return answers.fail(refuse(ViberStatus.missingData, 'broadcast_list is required'));
