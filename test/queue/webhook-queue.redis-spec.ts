@@ -98,7 +98,7 @@ describe('queued webhook on two replicas', () => {
     const before = runsOf(replicas).length;
     const port = redis.port;
     await redis.stop();
-    const bodies = Array.from({ length: 20 }, (_, i) =>
+    const bodies = Array.from({ length: 8 }, (_, i) =>
       textMessage(`late${i % 4}`, `late-${i}`, nextToken()),
     );
     for (const body of bodies) {
