@@ -3,6 +3,7 @@
  * page, a queued send, uncertain chunks and retryUncertain, a status no request survives, paged
  * failures. One app in this process, a real redis-server, the recording API.
  */
+import Redis from 'ioredis';
 import {
   ViberBroadcasts,
   ViberModule,
@@ -215,5 +216,17 @@ describe('queued broadcasts: control and accounting', () => {
     expect(await broadcasts.get('nope')).toBeUndefined();
     const empty = await broadcasts.start([], 'nobody', { id: 'empty' });
     expect(await broadcasts.get(empty.id)).toMatchObject({ state: 'completed', total: 0 });
+  });
+
+  it("every key the queue wrote carries the prefix's hash tag (one Redis Cluster slot)", async () => {
+    const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      const keys = await redisClient.keys('*');
+      expect(keys.length).toBeGreaterThan(10);
+      // Cluster hashes only the first {…} of a key: it must be the prefix's tag for every key.
+      expect(keys.filter((key) => /\{([^}]+)\}/.exec(key)?.[1] !== 'control')).toEqual([]);
+    } finally {
+      redisClient.disconnect();
+    }
   });
 });

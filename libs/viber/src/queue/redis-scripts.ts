@@ -13,20 +13,31 @@ interface ScriptClient {
   [command: string]: unknown;
 }
 
-/** Runs the library's Lua scripts on a queue's Redis client (each defined once per client). */
+/**
+ * Runs the library's Lua scripts on a queue's Redis client (each defined once per client). The
+ * client is asked for on the first script, not before: an app starts while Redis is down.
+ */
 export class RedisScripts {
   private readonly defined = new Set<string>();
+  private client?: Promise<ScriptClient>;
 
-  private constructor(private readonly client: ScriptClient) {}
+  constructor(private readonly queue: BullQueue) {}
 
-  /** The scripts runner of a queue (BullMQ 5 or 6). */
-  static async of(queue: BullQueue): Promise<RedisScripts> {
-    const client = (await (queue.getBackend ? queue.getBackend().client : queue.client)) as
-      ScriptClient | undefined;
-    if (!client || typeof client.defineCommand !== 'function') {
-      throw new TypeError('nestjs-viber: the BullMQ queue has no Redis client that runs scripts');
-    }
-    return new RedisScripts(client);
+  /** The queue's Redis client (BullMQ 5 or 6). */
+  private clientOf(): Promise<ScriptClient> {
+    this.client ??= (async () => {
+      const queue = this.queue;
+      const client = (await (queue.getBackend ? queue.getBackend().client : queue.client)) as
+        ScriptClient | undefined;
+      if (!client || typeof client.defineCommand !== 'function') {
+        throw new TypeError('nestjs-viber: the BullMQ queue has no Redis client that runs scripts');
+      }
+      return client;
+    })();
+    this.client.catch(() => {
+      this.client = undefined;
+    });
+    return this.client;
   }
 
   /** Runs a script with its keys and arguments. */
@@ -35,16 +46,14 @@ export class RedisScripts {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<unknown> {
+    const client = await this.clientOf();
     if (!this.defined.has(script.name)) {
-      this.client.defineCommand(script.name, { numberOfKeys: keys.length, lua: script.lua });
+      client.defineCommand(script.name, { numberOfKeys: keys.length, lua: script.lua });
       this.defined.add(script.name);
     }
     const all = [...keys, ...args];
-    if (typeof this.client.runCommand === 'function')
-      return this.client.runCommand(script.name, all);
-    const command = this.client[script.name] as (
-      ...values: Array<string | number>
-    ) => Promise<unknown>;
-    return command.apply(this.client, all);
+    if (typeof client.runCommand === 'function') return client.runCommand(script.name, all);
+    const command = client[script.name] as (...values: Array<string | number>) => Promise<unknown>;
+    return command.apply(client, all);
   }
 }

@@ -95,6 +95,11 @@ export class ViberBroadcasts {
       const { created } = await store.create(id, via, prepared, 'list', receivers.length, '');
       const stored = created ? undefined : await store.read(id);
       if (stored?.planStarted) return { id, created };
+      if (stored && (stored.kind !== 'list' || stored.status.total !== receivers.length)) {
+        throw new ViberUsageError(
+          `broadcast ${id} exists with another audience (${stored.status.total} receivers): start it again with the same list, or use another id`,
+        );
+      }
       const pages = Math.ceil(receivers.length / SOURCE_PAGE);
       for (let page = stored?.stored ?? 0; page < pages; page++) {
         await store.storeSource(

@@ -137,7 +137,7 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
             (_, i) => new bull.Queue(webhookQueueName(options.name, i), base),
           )
         : [];
-    const scripts = await RedisScripts.of(outgoing);
+    const scripts = new RedisScripts(outgoing);
     return new ViberQueueRuntime(
       bull,
       queue,
@@ -150,9 +150,12 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
     );
   }
 
-  /** Once every handler is routed: starts the workers. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.start();
+  /**
+   * Once every handler is routed: starts the workers, without holding up the app's start (with
+   * Redis down, they start when it is back; the webhook answers 503 meanwhile).
+   */
+  onApplicationBootstrap(): void {
+    void this.start().catch((error: unknown) => this.logError('start', error));
   }
 
   /**
@@ -171,7 +174,7 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
     client?.on?.('ready', () => {
       void this.applySharedSettings().catch((error: unknown) => this.logError('settings', error));
     });
-    if (!this.options.workers) return;
+    if (!this.options.workers || this.closed) return;
     const limiter = this.options.broadcast.limiter;
     const common = {
       connection: this.options.connection,
