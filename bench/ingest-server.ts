@@ -5,7 +5,8 @@
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
  * `nest-fastify` (nestjs-viber, full pipeline), `nest-express-queue` and `nest-fastify-queue`
  * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
- * stores each callback as a job and answers; this process's workers run the handlers). Every
+ * stores each callback as a job and answers; this process's workers run the handlers, unless
+ * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every
  * handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
@@ -171,6 +172,8 @@ async function startNest(
               queue: {
                 connection: { host: '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT) },
                 prefix: `{bench-ingest-${process.pid}}`,
+                // BENCH_QUEUE_WORKERS=0: a producer-only replica (stores callbacks, runs none).
+                workers: process.env.BENCH_QUEUE_WORKERS !== '0',
               },
             }
           : {}),

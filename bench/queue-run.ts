@@ -240,6 +240,8 @@ function broadcastTable(runs: BroadcastRun[]): string {
 
 interface IngestRun {
   target: string;
+  label: string;
+  workers: boolean;
   load: LoadResult;
   serverCpuUs: number;
   redisCpuUs: number;
@@ -250,9 +252,14 @@ interface IngestRun {
 
 const nextToken = createTokenSequence(BigInt(process.pid % 1000) + 7n);
 
-async function ingestRun(target: string, redis: Redis): Promise<IngestRun> {
+async function ingestRun(
+  target: string,
+  label: string,
+  redis: Redis,
+  workers = true,
+): Promise<IngestRun> {
   const { child, ready } = await BenchChild.start('ingest-server.ts', [target], {
-    env: { BENCH_REDIS_PORT: String(redis.port) },
+    env: { BENCH_REDIS_PORT: String(redis.port), BENCH_QUEUE_WORKERS: workers ? '1' : '0' },
   });
   try {
     const port = Number(ready.port);
@@ -282,11 +289,17 @@ async function ingestRun(target: string, redis: Redis): Promise<IngestRun> {
     const redisCpu = processCpuSeconds(redis.child.pid) - redisBefore;
     const handledDuring = (await handled()) - handledBefore;
     const drainStart = Date.now();
-    while ((await handled()) - handledBefore < load.requests && Date.now() - drainStart < 120_000) {
+    while (
+      workers &&
+      (await handled()) - handledBefore < load.requests &&
+      Date.now() - drainStart < 120_000
+    ) {
       await sleep(50);
     }
     const run = {
       target,
+      label,
+      workers,
       load,
       serverCpuUs: (serverCpu * 1e6) / load.requests,
       redisCpuUs: (redisCpu * 1e6) / load.requests,
@@ -295,7 +308,7 @@ async function ingestRun(target: string, redis: Redis): Promise<IngestRun> {
       loadAvg,
     };
     log(
-      `  ${target.padEnd(20)} ${num(load.rps).padStart(7)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms  server ${run.serverCpuUs.toFixed(0)} µs/req  redis ${run.redisCpuUs.toFixed(0)} µs/req  handled during ${num(handledDuring)} of ${num(load.requests)}  drained ${num(run.drainMs)} ms later  errors ${load.errors + load.non2xx}  load ${loadAvg}`,
+      `  ${label.padEnd(44)} ${num(load.rps).padStart(7)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms  server ${run.serverCpuUs.toFixed(0)} µs/req  redis ${run.redisCpuUs.toFixed(0)} µs/req  handled during ${num(handledDuring)} of ${num(load.requests)}  drained ${num(run.drainMs)} ms later  errors ${load.errors + load.non2xx}  load ${loadAvg}`,
     );
     return run;
   } finally {
@@ -303,16 +316,9 @@ async function ingestRun(target: string, redis: Redis): Promise<IngestRun> {
   }
 }
 
-const INGEST_LABELS: Record<string, string> = {
-  'nest-fastify': 'nestjs-viber on Fastify, inline',
-  'nest-fastify-queue': 'nestjs-viber on Fastify, queued webhook',
-  'nest-express': 'nestjs-viber on Express, inline',
-  'nest-express-queue': 'nestjs-viber on Express, queued webhook',
-};
-
 function ingestTable(runs: IngestRun[]): string {
   return [
-    `**Webhook ingest, inline and queued**: distinct signed callbacks (a fresh \`message_token\` each, from 10,000 users), ${CONFIG.connections} connections, ${CONFIG.warmupSec} s warm-up then ${CONFIG.durationSec} s. Inline answers after the (empty) handler ran; queued answers once the callback is stored as a job (one BullMQ \`add\` per callback: the job plus its deduplication key), and the same process's workers (8 partitions, one callback at a time each) run the handler. *Handled during* counts handler runs within the measured seconds; *drained* is how long after the load stopped the last stored callback was handled. *Redis µs/req* is redis-server's CPU time per request (it does the queue's work).\n`,
+    `**Webhook ingest, inline and queued**: distinct signed callbacks (a fresh \`message_token\` each, from 10,000 users), ${CONFIG.connections} connections, ${CONFIG.warmupSec} s warm-up then ${CONFIG.durationSec} s. *Inline* answers after the (empty) handler ran. *Queued* answers once the callback is stored as a job (one BullMQ \`add\` per callback: the job and its deduplication key): *producer only* is a replica with \`workers: false\` (the ingest alone; workers would run elsewhere), *with workers* also runs the 8 partition workers (one callback at a time each) in the same process, which compete for its CPU. *Handled during* counts handler runs within the measured seconds; *drained after* is how long after the load stopped the last stored callback was handled. *Redis µs/req* is redis-server's CPU time per request (it does the queue's work).\n`,
     table(
       [
         'target',
@@ -327,14 +333,14 @@ function ingestTable(runs: IngestRun[]): string {
         'load avg',
       ],
       runs.map((run) => [
-        INGEST_LABELS[run.target] ?? run.target,
+        run.label,
         num(run.load.rps),
         String(run.load.p50),
         String(run.load.p99),
         run.serverCpuUs.toFixed(0),
         run.target.endsWith('-queue') ? run.redisCpuUs.toFixed(0) : '–',
-        `${num(run.handledDuring)} of ${num(run.load.requests)}`,
-        run.target.endsWith('-queue') ? `${num(run.drainMs)} ms` : '–',
+        run.workers ? `${num(run.handledDuring)} of ${num(run.load.requests)}` : '–',
+        run.target.endsWith('-queue') && run.workers ? `${num(run.drainMs)} ms` : '–',
         String(run.load.errors + run.load.non2xx),
         run.loadAvg,
       ]),
@@ -389,13 +395,24 @@ async function main(): Promise<void> {
     }
     log('\nWebhook ingest, inline and queued');
     const ingest: IngestRun[] = [];
-    for (const target of [
-      'nest-fastify',
-      'nest-fastify-queue',
-      'nest-express',
-      'nest-express-queue',
-    ]) {
-      ingest.push(await ingestRun(target, redis));
+    for (const platform of ['Fastify', 'Express'] as const) {
+      const target = platform === 'Fastify' ? 'nest-fastify' : 'nest-express';
+      ingest.push(await ingestRun(target, `nestjs-viber on ${platform}, inline`, redis));
+      ingest.push(
+        await ingestRun(
+          `${target}-queue`,
+          `nestjs-viber on ${platform}, queued, producer only`,
+          redis,
+          false,
+        ),
+      );
+      ingest.push(
+        await ingestRun(
+          `${target}-queue`,
+          `nestjs-viber on ${platform}, queued, with workers`,
+          redis,
+        ),
+      );
     }
     const command = `npm run bench:queue${args.length ? ` -- ${args.join(' ')}` : ''}`;
     const markdown = [
