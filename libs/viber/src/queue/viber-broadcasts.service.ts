@@ -39,6 +39,10 @@ const MAX_PAGE = 10_000;
  * ```
  */
 export class ViberBroadcasts {
+  /**
+   * Made by `ViberModule` for each bot; inject it, do not construct it.
+   * @internal
+   */
   constructor(
     private readonly runtime: ViberQueueRuntime | null,
     private readonly client: ViberClient,
