@@ -7,6 +7,10 @@
  *
  *   nest11-cjs   Nest 11, CommonJS, Express, class-validator 0.14
  *   nest12-esm   Nest 12, ESM ("type": "module"), Fastify, class-validator 0.15
+ *   nest11-queue Nest 11, CommonJS, Express, with the optional peers (BullMQ 5, ioredis,
+ *                @nestjs/bullmq 11) and the queue on, against a redis-server it starts
+ *
+ * The first two install no optional peer: they prove an app without the `queue` option needs none.
  *
  * For each: `npm ci` from the fixture's committed lock file (everything but the tarball is
  * pinned), `npm install --no-save ./nestjs-viber.tgz` (which must add nestjs-viber and only what

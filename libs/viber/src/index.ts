@@ -13,12 +13,17 @@ export type {
   ViberModuleOptions,
   ViberConversationsOptions,
   ViberOptionsFactory,
+  ViberQueueBroadcastOptions,
+  ViberQueueConnectionOptions,
+  ViberQueueOptions,
+  ViberQueueWebhookOptions,
   ViberSubscribersOptions,
   ViberWebhookOptions,
 } from './viber-module.options';
 export { InjectViber } from './inject-viber.decorator';
 export {
   VIBER_CONTEXT_TYPE,
+  getViberBroadcastsToken,
   getViberClientToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
@@ -115,6 +120,20 @@ export type {
 export type { ViberRateLimit, ViberRateLimits } from './client/viber-rate-limiter';
 export type { ViberRetryOptions } from './client/viber-retry.policy';
 
+// Scaling out: queued broadcasts and sends (BullMQ)
+export { ViberBroadcasts } from './queue/viber-broadcasts.service';
+export { getViberQueueNames } from './queue/queue-keys';
+export type {
+  ViberBroadcastAudience,
+  ViberBroadcastEvent,
+  ViberBroadcastFailure,
+  ViberBroadcastHandle,
+  ViberBroadcastPage,
+  ViberBroadcastStartOptions,
+  ViberBroadcastState,
+  ViberBroadcastStatus,
+} from './types/broadcast.types';
+
 // Errors
 export { ViberError } from './errors/viber.error';
 export { ViberApiError, type ViberApiErrorDetails } from './errors/viber-api.error';
@@ -129,6 +148,7 @@ export {
 export { ViberValidationError, type ViberValidationIssue } from './errors/viber-validation.error';
 export { ViberOptionsError } from './errors/viber-options.error';
 export { ViberUsageError } from './errors/viber-usage.error';
+export { ViberHandlerError, ViberQueueUnavailableError } from './errors/viber-queue.error';
 export { ViberStatus, type ViberStatusName } from './types/viber-status.enum';
 
 // Messages: builders and limits

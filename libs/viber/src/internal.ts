@@ -6,7 +6,14 @@
  * @packageDocumentation
  */
 export { ViberBot, type ViberWebhookAnswer } from './bot/viber-bot';
-export { getViberBotToken, getViberOptionsToken } from './viber.constants';
+export { getViberBotToken, getViberOptionsToken, getViberQueueToken } from './viber.constants';
+export type { ResolvedViberQueueOptions } from './viber-options.resolver';
+export type { ViberQueueRuntime } from './queue/viber-queue.runtime';
+export {
+  deriveQueueLimiter,
+  worstCaseArrivals,
+  type QueueLimiterSetting,
+} from './queue/queue-rate-limit';
 export type { ResolvedViberOptions } from './viber-options.resolver';
 export { ViberCallbackParseError } from './errors/viber-callback-parse.error';
 export { viberStatusName } from './errors/viber-status';

@@ -3,7 +3,11 @@ import type { ResolvedConversationsOptions } from './conversations/viber-convers
 import { deriveTrackingDataKey } from './conversations/stateless/tracking-data.codec';
 import { InMemorySessionStore } from './conversations/stores/in-memory-session.store';
 import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
-import type { ViberRateLimits } from './client/viber-rate-limiter';
+import {
+  VIBER_DEFAULT_RATE_LIMITS,
+  type ViberRateLimit,
+  type ViberRateLimits,
+} from './client/viber-rate-limiter';
 import type { ViberRetryOptions } from './client/viber-retry.policy';
 import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
 import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from './types/api.types';
@@ -20,11 +24,59 @@ import {
   VIBER_DEFAULT_DEDUPE_TTL_MS,
   VIBER_DEFAULT_ERROR_STATUS,
   VIBER_DEFAULT_MAX_BODY_BYTES,
+  VIBER_DEFAULT_QUEUE_ATTEMPTS,
+  VIBER_DEFAULT_QUEUE_BACKOFF_MS,
+  VIBER_DEFAULT_QUEUE_CONCURRENCY,
+  VIBER_DEFAULT_QUEUE_HANDLER_ATTEMPTS,
+  VIBER_DEFAULT_QUEUE_HANDLER_BACKOFF_MS,
+  VIBER_DEFAULT_QUEUE_INGEST_TIMEOUT_MS,
+  VIBER_DEFAULT_QUEUE_KEEP_FINISHED_MS,
+  VIBER_DEFAULT_QUEUE_LOCK_MS,
+  VIBER_DEFAULT_QUEUE_PAGE_CHUNKS,
+  VIBER_DEFAULT_QUEUE_PARTITIONS,
+  VIBER_DEFAULT_QUEUE_PREFIX,
+  VIBER_DEFAULT_QUEUE_STALLED_INTERVAL_MS,
+  VIBER_DEFAULT_QUEUE_START_SLACK_MS,
   VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS,
   VIBER_DEFAULT_TIMEOUT_MS,
   VIBER_DEFAULT_WEBHOOK_PATH,
 } from './viber.defaults';
-import type { ViberConversationsOptions, ViberModuleOptions } from './viber-module.options';
+import type {
+  ViberConversationsOptions,
+  ViberModuleOptions,
+  ViberQueueOptions,
+} from './viber-module.options';
+import { deriveQueueLimiter, type QueueLimiterSetting } from './queue/queue-rate-limit';
+
+/** The queue options with defaults applied (present only when `queue` is configured). */
+export interface ResolvedViberQueueOptions {
+  readonly connection: object;
+  readonly prefix: string;
+  readonly workers: boolean;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly broadcast: {
+    readonly concurrency: number;
+    readonly requestTimeoutMs: number;
+    readonly startSlackMs: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
+    /** The sliding limit every replica shares (`rateLimits.broadcast_message`); none when removed. */
+    readonly rateLimit?: ViberRateLimit;
+    /** BullMQ's fixed-window setting derived from `rateLimit` (see `deriveQueueLimiter`). */
+    readonly limiter?: QueueLimiterSetting;
+    readonly rateLimitPauseMs: number;
+    readonly pageChunks: number;
+    readonly keepFinishedMs: number;
+  };
+  readonly webhook: {
+    readonly partitions: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly ingestTimeoutMs: number;
+    readonly keepFailed?: number;
+  };
+}
 
 /** A bot's options with every default applied, checked at startup. */
 export interface ResolvedViberOptions {
@@ -38,8 +90,10 @@ export interface ResolvedViberOptions {
   readonly retry?: ViberRetryOptions | false;
   readonly rateLimits?: ViberRateLimits;
   readonly subscribers: { readonly record: boolean; readonly store?: ViberSubscriberStore };
+  readonly queue?: ResolvedViberQueueOptions;
   readonly webhook: {
     readonly path: string;
+    readonly mode: 'inline' | 'queue';
     readonly url?: string;
     readonly eventTypes?: ViberWebhookEventType[];
     readonly sendName?: boolean;
@@ -76,6 +130,146 @@ function positiveInteger(name: string, option: string, value: unknown, fallback:
     );
   }
   return value;
+}
+
+/** A hash tag (`{…}` with something inside), which keeps a queue's keys in one Cluster slot. */
+const HASH_TAG = /\{[^{}]+\}/;
+/** Bot names that can be part of a queue name (BullMQ names cannot contain `:`). */
+const QUEUE_BOT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function resolveQueueOptions(
+  name: string,
+  queue: ViberQueueOptions | undefined,
+  timeout: number,
+  rateLimits: ViberRateLimits | undefined,
+): ResolvedViberQueueOptions | undefined {
+  if (queue === undefined) return undefined;
+  if (queue === null || typeof queue !== 'object') {
+    throw ViberOptionsError.forBot(
+      name,
+      'queue',
+      'must be an object such as { connection: { host, port } }',
+    );
+  }
+  if (queue.connection === null || typeof queue.connection !== 'object') {
+    throw ViberOptionsError.forBot(
+      name,
+      'queue.connection',
+      'is required: Redis connection options ({ host, port, … }) or a Redis client instance',
+    );
+  }
+  const prefix = queue.prefix ?? VIBER_DEFAULT_QUEUE_PREFIX;
+  if (typeof prefix !== 'string' || !HASH_TAG.test(prefix)) {
+    throw ViberOptionsError.forBot(
+      name,
+      'queue.prefix',
+      `must contain a Redis Cluster hash tag, e.g. "{myapp}" (got ${JSON.stringify(prefix)})`,
+    );
+  }
+  if (!QUEUE_BOT_NAME.test(name)) {
+    throw ViberOptionsError.forBot(
+      name,
+      'name',
+      'must be 1..64 letters, digits, "_" or "-" to name its queues (with the queue option)',
+    );
+  }
+  const int = (option: string, value: unknown, fallback: number): number =>
+    positiveInteger(name, `queue.${option}`, value, fallback);
+  const broadcast = queue.broadcast ?? {};
+  const webhook = queue.webhook ?? {};
+  const limit = { ...VIBER_DEFAULT_RATE_LIMITS, ...rateLimits }.broadcast_message;
+  const rateLimit = limit ? { limit: limit.limit, intervalMs: limit.intervalMs } : undefined;
+  if (
+    rateLimit &&
+    (!Number.isInteger(rateLimit.limit) ||
+      rateLimit.limit < 1 ||
+      !Number.isInteger(rateLimit.intervalMs) ||
+      rateLimit.intervalMs < 1)
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'rateLimits.broadcast_message',
+      'must have a positive integer limit and intervalMs (in ms) for the queue',
+    );
+  }
+  const requestTimeoutMs = int('broadcast.requestTimeoutMs', broadcast.requestTimeoutMs, timeout);
+  const startSlackMs = int(
+    'broadcast.startSlackMs',
+    broadcast.startSlackMs,
+    VIBER_DEFAULT_QUEUE_START_SLACK_MS,
+  );
+  let limiter: QueueLimiterSetting | undefined;
+  try {
+    limiter = rateLimit && deriveQueueLimiter(rateLimit, requestTimeoutMs + startSlackMs);
+  } catch (error) {
+    throw ViberOptionsError.forBot(
+      name,
+      'rateLimits.broadcast_message',
+      `cannot be kept by the queue: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return {
+    connection: queue.connection,
+    prefix,
+    workers: queue.workers ?? true,
+    lockDurationMs: int('lockDurationMs', queue.lockDurationMs, VIBER_DEFAULT_QUEUE_LOCK_MS),
+    stalledIntervalMs: int(
+      'stalledIntervalMs',
+      queue.stalledIntervalMs,
+      VIBER_DEFAULT_QUEUE_STALLED_INTERVAL_MS,
+    ),
+    broadcast: {
+      concurrency: int(
+        'broadcast.concurrency',
+        broadcast.concurrency,
+        VIBER_DEFAULT_QUEUE_CONCURRENCY,
+      ),
+      requestTimeoutMs,
+      startSlackMs,
+      attempts: int('broadcast.attempts', broadcast.attempts, VIBER_DEFAULT_QUEUE_ATTEMPTS),
+      backoffMs: int('broadcast.backoffMs', broadcast.backoffMs, VIBER_DEFAULT_QUEUE_BACKOFF_MS),
+      rateLimit,
+      limiter,
+      // Never shorter than the limiter's window: a pause then only lengthens a window (see
+      // deriveQueueLimiter), so the sliding guarantee holds through it.
+      rateLimitPauseMs: Math.max(
+        int(
+          'broadcast.rateLimitPauseMs',
+          broadcast.rateLimitPauseMs,
+          rateLimit?.intervalMs ?? 10_000,
+        ),
+        limiter?.duration ?? 0,
+      ),
+      pageChunks: int(
+        'broadcast.pageChunks',
+        broadcast.pageChunks,
+        VIBER_DEFAULT_QUEUE_PAGE_CHUNKS,
+      ),
+      keepFinishedMs: int(
+        'broadcast.keepFinishedMs',
+        broadcast.keepFinishedMs,
+        VIBER_DEFAULT_QUEUE_KEEP_FINISHED_MS,
+      ),
+    },
+    webhook: {
+      partitions: int('webhook.partitions', webhook.partitions, VIBER_DEFAULT_QUEUE_PARTITIONS),
+      attempts: int('webhook.attempts', webhook.attempts, VIBER_DEFAULT_QUEUE_HANDLER_ATTEMPTS),
+      backoffMs: int(
+        'webhook.backoffMs',
+        webhook.backoffMs,
+        VIBER_DEFAULT_QUEUE_HANDLER_BACKOFF_MS,
+      ),
+      ingestTimeoutMs: int(
+        'webhook.ingestTimeoutMs',
+        webhook.ingestTimeoutMs,
+        VIBER_DEFAULT_QUEUE_INGEST_TIMEOUT_MS,
+      ),
+      keepFailed:
+        webhook.keepFailed === undefined
+          ? undefined
+          : int('webhook.keepFailed', webhook.keepFailed, 1),
+    },
+  };
 }
 
 /** The entries of `webhook.routeMetadata` (symbol keys included). */
@@ -258,12 +452,30 @@ export function resolveViberOptions(
       'must be an HTTP status code 200..599',
     );
   }
+  const timeout = positiveInteger(name, 'timeout', options.timeout, VIBER_DEFAULT_TIMEOUT_MS);
+  const queue = resolveQueueOptions(name, options.queue, timeout, options.rateLimits);
+  const mode = webhook.mode ?? 'inline';
+  if (mode !== 'inline' && mode !== 'queue') {
+    throw ViberOptionsError.forBot(
+      name,
+      'webhook.mode',
+      `must be 'inline' or 'queue' (got ${JSON.stringify(mode)})`,
+    );
+  }
+  if (mode === 'queue' && queue === undefined) {
+    throw ViberOptionsError.forBot(
+      name,
+      'webhook.mode',
+      "is 'queue' but the queue option is not set: add queue: { connection } (BullMQ on Redis)",
+    );
+  }
   return {
     name,
     token,
     sender: options.sender,
     apiUrl,
-    timeout: positiveInteger(name, 'timeout', options.timeout, VIBER_DEFAULT_TIMEOUT_MS),
+    timeout,
+    queue,
     include: options.include,
     validateMessages: options.validateMessages ?? true,
     retry: options.retry,
@@ -271,6 +483,7 @@ export function resolveViberOptions(
     subscribers: { record: options.subscribers?.record ?? true, store: options.subscribers?.store },
     webhook: {
       path: normalizeWebhookPath(rawPath),
+      mode,
       url: webhook.url,
       eventTypes: webhook.eventTypes,
       sendName: webhook.sendName,

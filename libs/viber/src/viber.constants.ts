@@ -48,3 +48,16 @@ export function getViberWebhookServiceToken(name: string = VIBER_DEFAULT_BOT_NAM
 export function getViberSubscribersToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
   return `ViberSubscribers:${name}`;
 }
+
+/** Injection token of a bot's {@link ViberBroadcasts} (queued broadcasts; needs the `queue` option). */
+export function getViberBroadcastsToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberBroadcasts:${name}`;
+}
+
+/**
+ * Injection token of a bot's queues on BullMQ (null without the `queue` option).
+ * @internal
+ */
+export function getViberQueueToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberQueue:${name}`;
+}

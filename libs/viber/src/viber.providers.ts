@@ -10,13 +10,17 @@ import { ViberBotRegistry } from './core/viber-bot.registry';
 import { ViberCoreModule } from './core/viber-core.module';
 import { ViberConversations } from './conversations/viber-conversations';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
+import { ViberBroadcasts } from './queue/viber-broadcasts.service';
+import { ViberQueueRuntime } from './queue/viber-queue.runtime';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
 import { ViberSubscribers } from './subscribers/viber-subscribers.service';
 import {
   VIBER_MODULE_BOT,
   VIBER_MODULE_OPTIONS,
   getViberBotToken,
+  getViberBroadcastsToken,
   getViberClientToken,
+  getViberQueueToken,
   getViberOptionsToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
@@ -109,6 +113,21 @@ export function createViberBot(
 }
 
 /**
+ * A bot's queues (the `queue` option): BullMQ is loaded here, and only here; null without it.
+ * The workers start once the app is bootstrapped (every handler routed).
+ */
+export async function createViberQueue(
+  options: ResolvedViberOptions,
+  bot: ViberBot,
+  subscribers: ViberSubscribers,
+): Promise<ViberQueueRuntime | null> {
+  if (!options.queue) return null;
+  const runtime = await ViberQueueRuntime.create(options, bot, subscribers);
+  bot.attachQueue(runtime);
+  return runtime;
+}
+
+/**
  * The providers of one bot, one forward chain: raw options → resolved options → client →
  * subscribers → bot, plus its webhook service. The bot's name is in every token, so several
  * bots live side by side; the default bot is also injectable by class (`ViberClient`, …).
@@ -152,6 +171,17 @@ export function createViberBotProviders(
         ViberBotRegistry,
       ],
     },
+    {
+      provide: getViberQueueToken(name),
+      useFactory: createViberQueue,
+      inject: [getViberOptionsToken(name), getViberBotToken(name), getViberSubscribersToken(name)],
+    },
+    {
+      provide: getViberBroadcastsToken(name),
+      useFactory: (runtime: ViberQueueRuntime | null, client: ViberClient) =>
+        new ViberBroadcasts(runtime, client, name),
+      inject: [getViberQueueToken(name), getViberClientToken(name)],
+    },
     { provide: VIBER_MODULE_BOT, useExisting: getViberBotToken(name) },
     { provide: getViberWebhookServiceToken(name), useClass: ViberWebhookService },
   ];
@@ -160,6 +190,7 @@ export function createViberBotProviders(
       { provide: ViberClient, useExisting: getViberClientToken(name) },
       { provide: ViberSubscribers, useExisting: getViberSubscribersToken(name) },
       { provide: ViberWebhookService, useExisting: getViberWebhookServiceToken(name) },
+      { provide: ViberBroadcasts, useExisting: getViberBroadcastsToken(name) },
     );
   }
   return providers;
@@ -167,7 +198,11 @@ export function createViberBotProviders(
 
 /** What one bot's module exports: its tokens, and for the default bot the classes too. */
 type ViberBotExport =
-  string | typeof ViberClient | typeof ViberSubscribers | typeof ViberWebhookService;
+  | string
+  | typeof ViberClient
+  | typeof ViberSubscribers
+  | typeof ViberWebhookService
+  | typeof ViberBroadcasts;
 
 /** The tokens one bot's module exports (by name; the default bot's also by class). */
 export function viberBotExports(name: string): ViberBotExport[] {
@@ -177,9 +212,11 @@ export function viberBotExports(name: string): ViberBotExport[] {
     getViberClientToken(name),
     getViberSubscribersToken(name),
     getViberWebhookServiceToken(name),
+    getViberBroadcastsToken(name),
+    getViberQueueToken(name),
   ];
   if (name === VIBER_DEFAULT_BOT_NAME)
-    exported.push(ViberClient, ViberSubscribers, ViberWebhookService);
+    exported.push(ViberClient, ViberSubscribers, ViberWebhookService, ViberBroadcasts);
   return exported;
 }
 

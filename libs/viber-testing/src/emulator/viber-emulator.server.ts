@@ -202,6 +202,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
         logs: this.logs,
         account: this.accountInfo,
         enforceRateLimits: this.options.enforceRateLimits,
+        broadcastRateLimit: this.options.broadcastRateLimit,
       }),
       account: new AccountEndpoints({
         answers,

@@ -135,6 +135,13 @@ export interface ViberEmulatorOptions {
    * `send_message` to a user without a reply per hour (then status 12). Default `false`.
    */
   enforceRateLimits?: boolean;
+  /**
+   * Viber's limit on `broadcast_message`: once more than `limit` requests arrived within any
+   * sliding `intervalMs`, the next ones are answered status 12 (`tooManyRequests`), as Viber
+   * does, until the window has room again (every request counts, refused ones too). Default
+   * `{ limit: 500, intervalMs: 10000 }`; `false` turns it off. Independent of `enforceRateLimits`.
+   */
+  broadcastRateLimit?: { limit: number; intervalMs: number } | false;
   /** Users that exist from the start (ids or profiles). */
   users?: ReadonlyArray<string | SimulatedUserProfile>;
   /** Quiet period and timeout of the reply helpers (`user.send(…)`). */

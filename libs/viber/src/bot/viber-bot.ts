@@ -25,9 +25,33 @@ export interface ViberWebhookAnswer {
 const OK: ViberWebhookAnswer = Object.freeze({ status: 200 });
 
 /** Outcome of running the handlers of one callback. */
-interface RunOutcome {
+export interface ViberRunOutcome {
+  /** Whether a handler (or its reply) failed. */
   failed: boolean;
+  /** Each failure: `Class.method: message`. */
+  errors: string[];
 }
+
+/**
+ * What a bot needs from its queue (`queue` option): storing callbacks, and stopping the workers
+ * at shutdown before the client closes.
+ * @internal
+ */
+export interface ViberBotQueue {
+  /** Stores a callback as a job; rejects with `ViberQueueUnavailableError` when it cannot. */
+  ingest(callback: ViberCallback, rawBody: Buffer): Promise<void>;
+  /** Stops the workers (running jobs finish within `timeoutMs`) and closes the connections. */
+  close(timeoutMs: number): Promise<void>;
+  /** Claims the `set_webhook` of a registration for this replica for `ttlMs`; true for one replica. */
+  claimSetWebhook(registration: object, ttlMs: number): Promise<boolean>;
+  /** Drops this replica's claim (its `set_webhook` failed). */
+  releaseSetWebhook(registration: object): Promise<void>;
+}
+
+/** Events that stay inline with a queued webhook: their answer carries what the handler returns. */
+const INLINE_EVENTS: ReadonlySet<string> = new Set(['conversation_started', 'webhook']);
+
+const UNAVAILABLE: ViberWebhookAnswer = Object.freeze({ status: 503 });
 
 /** Resolves with the promise's value, or with `'deadline'` after `ms` (the timer is always cleared). */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'deadline'> {
@@ -80,6 +104,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly deniedRoutes = new WeakSet<object>();
   private idleEvents?: ReadonlySet<string>;
   private isClosing = false;
+  private queue?: ViberBotQueue;
 
   constructor(
     /** The bot's resolved options. */
@@ -95,7 +120,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     this.logger = new Logger(`Viber:${options.name}`);
     this.refusals = new ViberRefusalLog(this.logger);
     conversations?.useHookRunner(async (hook, ctx) => {
-      await this.invoke(hook, ctx, undefined, { failed: false });
+      await this.invoke(hook, ctx, undefined, { failed: false, errors: [] });
     });
   }
 
@@ -110,7 +135,25 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   /**
-   * Handles a callback body whose signature was checked: parse, validate, dedupe, dispatch.
+   * Gives the bot its queue (the `queue` option): with `webhook.mode: 'queue'` callbacks are
+   * stored as jobs, and the workers stop before the client closes at shutdown.
+   * @internal
+   */
+  attachQueue(queue: ViberBotQueue): void {
+    this.queue = queue;
+  }
+
+  /**
+   * The bot's queue, when it has the `queue` option.
+   * @internal
+   */
+  get queued(): ViberBotQueue | undefined {
+    return this.queue;
+  }
+
+  /**
+   * Handles a callback body whose signature was checked: parse, validate, dedupe, dispatch. With
+   * a queued webhook, stores it instead (answered 200 once stored, 503 when it cannot be).
    * Throws `ViberCallbackParseError` (answered 400) for bodies that are not a valid callback.
    */
   async receive(rawBody: Buffer): Promise<ViberWebhookAnswer> {
@@ -119,11 +162,40 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
       return OK;
     }
+    const { callback } = parsed;
     // Nothing wants this event (no handler, not the subscriber registry): a valid callback is
     // answered at once, without the dispatch machinery. After a broadcast, Viber sends millions
     // of `delivered` and `seen`.
-    if (this.idle().has(parsed.callback.event)) return OK;
-    return this.dispatch(parsed.callback);
+    if (this.idle().has(callback.event)) return OK;
+    if (this.queue && this.options.webhook.mode === 'queue' && !INLINE_EVENTS.has(callback.event)) {
+      try {
+        await this.queue.ingest(callback, rawBody);
+        return OK;
+      } catch (error) {
+        this.refusals.refused(
+          'callback not queued',
+          503,
+          error instanceof Error ? error.message : String(error),
+        );
+        return UNAVAILABLE;
+      }
+    }
+    return this.dispatch(callback);
+  }
+
+  /**
+   * Runs the handlers of a queued callback (a worker of the queued webhook): records the
+   * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does,
+   * without a deadline or the dedupe store (the queue stored the callback once).
+   * @internal
+   */
+  async handleQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+    await this.subscribers.record(callback);
+    const ctx = new ViberContext(callback, this.client, this.options.name);
+    const run = this.run(ctx);
+    const tracked = run.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return run;
   }
 
   /**
@@ -217,6 +289,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     this.client.stopBroadcasts();
     const timeoutMs = this.options.handling.shutdownTimeoutMs;
     const deadline = Date.now() + timeoutMs;
+    // Workers first: their running jobs finish (within the timeout) while the client is open.
+    if (this.queue) await this.queue.close(timeoutMs);
     const pending = this.inFlight.size;
     if (pending > 0) this.logger.log(`Shutting down: waiting for ${pending} running callback(s)`);
     await this.drain(timeoutMs);
@@ -271,9 +345,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * Runs every matching handler in order; never rejects. With a conversation, only the routes of
    * the scene the user was in run, and entering or leaving a scene ends the list.
    */
-  private async run(ctx: ViberContext, conversation?: ViberConversation): Promise<RunOutcome> {
+  private async run(ctx: ViberContext, conversation?: ViberConversation): Promise<ViberRunOutcome> {
     const callback = ctx.callback;
-    const outcome: RunOutcome = { failed: false };
+    const outcome: ViberRunOutcome = { failed: false, errors: [] };
     let ran = 0;
     for (const route of this.routes.get(callback.event)) {
       if (conversation && !conversation.admits(route)) continue;
@@ -298,7 +372,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     route: Pick<ViberRoute, 'name' | 'invoke'>,
     ctx: ViberContext,
     match: ViberRouteMatch | undefined,
-    outcome: RunOutcome,
+    outcome: ViberRunOutcome,
   ): Promise<boolean> {
     // A handler whose pattern matched gets its own copy with its match and params.
     const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
@@ -311,6 +385,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
         return false;
       }
       outcome.failed = true;
+      outcome.errors.push(
+        `${route.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.logger.error(
         `${route.name} failed on ${ctx.event} ${ctx.callback.message_token}: ${error instanceof Error ? error.message : String(error)}`,
         error instanceof Error ? error.stack : undefined,
@@ -344,7 +421,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     route: Pick<ViberRoute, 'name'>,
     ctx: ViberContext,
     reply: ViberReply,
-    outcome: RunOutcome,
+    outcome: ViberRunOutcome,
   ): Promise<void> {
     if (!REPLYABLE_EVENTS.has(ctx.event) && ctx.event !== 'conversation_started') {
       this.logger.warn(
@@ -356,6 +433,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       await ctx.reply(reply);
     } catch (error) {
       outcome.failed = true;
+      outcome.errors.push(
+        `reply of ${route.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.logger.error(
         `Reply of ${route.name} to ${ctx.event} ${ctx.callback.message_token} failed: ${error instanceof Error ? error.message : String(error)}`,
       );

@@ -57,8 +57,11 @@ import {
 
 const SNIPPET_LENGTH = 200;
 
-/** Statuses after which no other batch of the same broadcast can succeed. */
-const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
+/**
+ * Statuses after which no other batch of the same broadcast can succeed.
+ * @internal
+ */
+export const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
   ViberStatus.invalidAuthToken,
   ViberStatus.publicAccountBlocked,
   ViberStatus.publicAccountNotFound,
@@ -522,11 +525,63 @@ export class ViberClient {
     }
   }
 
+  /**
+   * One request, once: no rate limiter, no retry (the queue's workers pace requests with the
+   * shared limiter and decide about retries), with its own timeout. Receivers Viber reports as
+   * not subscribed (status 6) reach the listeners, as with the other methods.
+   * @internal
+   */
+  async requestOnce<T extends ViberResponseEnvelope>(
+    endpoint: ViberEndpoint,
+    body: object,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const json = JSON.stringify(body);
+    this.checkSize(json);
+    const signal = this.combineSignals(options.signal);
+    this.inFlight++;
+    try {
+      const answer = await this.attempt<T>(endpoint, json, signal, options.timeoutMs);
+      if (endpoint === 'broadcast_message') {
+        for (const entry of (answer as { failed_list?: ViberBroadcastResponse['failed_list'] })
+          .failed_list ?? [])
+          if (entry.status === ViberStatus.receiverNotSubscribed)
+            this.notSubscribed(entry.receiver);
+      }
+      return answer;
+    } catch (error) {
+      const receiver = (body as { receiver?: unknown }).receiver;
+      if (
+        endpoint === 'send_message' &&
+        typeof receiver === 'string' &&
+        error instanceof ViberApiError &&
+        error.status === ViberStatus.receiverNotSubscribed
+      )
+        this.notSubscribed(receiver);
+      throw error;
+    } finally {
+      this.requestEnded();
+    }
+  }
+
+  /**
+   * The message a queued broadcast or send stores: the default sender filled in and checked
+   * against the documented limits (throws `ViberValidationError`, nothing queued).
+   * @internal
+   */
+  prepareQueuedMessage(message: ViberOutgoingMessage | string): ViberOutgoingMessage {
+    const [outgoing] = toOutgoingMessages(message);
+    const prepared = this.withSender(outgoing!);
+    this.prepareBody({ ...prepared, broadcast_list: [] }, '');
+    return prepared;
+  }
+
   /** One HTTP request and its parsed answer. */
   private async attempt<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     json: string,
     signal: AbortSignal,
+    timeoutMs: number = this.timeout,
   ): Promise<T> {
     this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
     // One controller per attempt: the whole-request deadline and the outer signal (caller,
@@ -536,7 +591,7 @@ export class ViberClient {
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.timeout);
+    }, timeoutMs);
     const onAbort = (): void => controller.abort();
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -554,7 +609,7 @@ export class ViberClient {
         signal: controller.signal,
       });
     } catch (error) {
-      throw this.transportError(endpoint, error, timedOut, signal);
+      throw this.transportError(endpoint, error, timedOut, signal, timeoutMs);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -674,13 +729,14 @@ export class ViberClient {
     error: unknown,
     timedOut: boolean,
     outerSignal: AbortSignal,
+    timeoutMs: number,
   ): Error {
     const written = requestWasWritten(error);
-    if (timedOut) return new ViberTimeoutError(endpoint, this.timeout, written);
+    if (timedOut) return new ViberTimeoutError(endpoint, timeoutMs, written);
     if (outerSignal.aborted) return new ViberAbortedError(endpoint, written);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {
-        return new ViberTimeoutError(endpoint, this.timeout, written);
+        return new ViberTimeoutError(endpoint, timeoutMs, written);
       }
       const code = typeof error.code === 'string' ? error.code : undefined;
       return new ViberNetworkError(endpoint, code, this.redact(error.message), written);

@@ -9,7 +9,8 @@ export type ViberRefusalKind =
   | 'body too large'
   | 'body too slow'
   | 'incomplete body'
-  | 'invalid callback';
+  | 'invalid callback'
+  | 'callback not queued';
 
 /**
  * Logs refused webhook requests without letting junk flood the log: the first refusal of each

@@ -34,6 +34,8 @@ export interface MessagingEndpointsDeps {
   account: Readonly<EmulatorAccount>;
   /** Enforce the documented rate limits (option `enforceRateLimits`). */
   enforceRateLimits: boolean;
+  /** The sliding limit on `broadcast_message` (option `broadcastRateLimit`), or none. */
+  broadcastRateLimit: { limit: number; intervalMs: number } | false;
 }
 
 /**
@@ -41,7 +43,26 @@ export interface MessagingEndpointsDeps {
  * token, and hand each accepted message to the users (after the answer was sent, with receipts).
  */
 export class MessagingEndpoints {
+  /** Arrival times of the last `limit` broadcast requests, oldest first. */
+  private readonly broadcastArrivals: number[] = [];
+
   constructor(private readonly deps: MessagingEndpointsDeps) {}
+
+  /**
+   * Counts a `broadcast_message` arrival; true when it makes more than `limit` within the
+   * sliding window (then Viber answers status 12).
+   */
+  private broadcastOverLimit(now: number): boolean {
+    const rate = this.deps.broadcastRateLimit;
+    if (!rate) return false;
+    const arrivals = this.broadcastArrivals;
+    arrivals.push(now);
+    while (arrivals.length > 0 && arrivals[0]! <= now - rate.intervalMs) arrivals.shift();
+    const over = arrivals.length > rate.limit;
+    // Only the last `limit + 1` arrivals can decide the next answer.
+    if (arrivals.length > rate.limit + 1) arrivals.splice(0, arrivals.length - rate.limit - 1);
+    return over;
+  }
 
   /** `unknown`: the body's fields Viber does not know (they go with the recorded message). */
   sendMessage(
@@ -105,6 +126,15 @@ export class MessagingEndpoints {
     unknown: readonly ViberValidationIssue[] = [],
   ): ApiAnswer {
     const { answers } = this.deps;
+    if (this.broadcastOverLimit(Date.now())) {
+      const rate = this.deps.broadcastRateLimit as { limit: number; intervalMs: number };
+      return answers.fail(
+        refuse(
+          ViberStatus.tooManyRequests,
+          `Rate control breach: more than ${rate.limit} broadcast_message requests within ${rate.intervalMs} ms`,
+        ),
+      );
+    }
     const list = body.broadcast_list;
     if (list === undefined || list === null) {
       return answers.fail(refuse(ViberStatus.missingData, 'broadcast_list is required'));
