@@ -90,6 +90,7 @@ export {
 export { ViberValidationError, type ViberValidationIssue } from './errors/viber-validation.error';
 export { ViberOptionsError } from './errors/viber-options.error';
 export { ViberUsageError } from './errors/viber-usage.error';
+export { ViberBroadcastSourceError } from './errors/viber-broadcast-source.error';
 export { ViberStatus, type ViberStatusName } from './types/viber-status.enum';
 
 // Messages: builders and limits
