@@ -127,16 +127,25 @@ export {
   type ViberRedisClient,
 } from './dedupe/redis-dedupe.store';
 export type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
-export { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
+export {
+  InMemorySubscriberStore,
+  type InMemorySubscriberStoreOptions,
+} from './subscribers/in-memory-subscriber.store';
 export {
   RedisSubscriberStore,
   type RedisSubscriberStoreOptions,
   type ViberRedisSubscriberClient,
 } from './subscribers/redis-subscriber.store';
-export { matchesSubscriberFilter, mergeSubscriber } from './subscribers/subscriber-merge';
+export {
+  matchesSubscriberFilter,
+  mergeSubscriber,
+  subscriberOsFamily,
+} from './subscribers/subscriber-merge';
 export {
   ViberSubscribers,
   type ViberSkippedSubscriber,
+  type ViberSubscriberBroadcastOptions,
+  type ViberSubscriberBroadcastProgress,
   type ViberSubscriberBroadcastResult,
 } from './subscribers/viber-subscribers.service';
 export type {

@@ -44,3 +44,10 @@ export const VIBER_DEFAULT_DEDUPE_EVENTS: readonly string[] = [
 export const VIBER_DEFAULT_DEDUPE_TTL_MS = 60 * 60 * 1000;
 /** At shutdown, how long running handlers and requests on the wire may take, in ms. */
 export const VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Users past which the in-memory subscriber store warns (once) that a restart would lose them. */
+export const VIBER_DEFAULT_SUBSCRIBERS_WARN_AT = 100_000;
+/** Skipped subscribers a subscriber broadcast lists by id (it counts them all). */
+export const VIBER_DEFAULT_SKIPPED_LIST_LIMIT = 1000;
+/** Subscribers read per page while iterating or planning a subscriber broadcast. */
+export const VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE = 1000;

@@ -1,10 +1,16 @@
+import { setImmediate } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { ViberClient } from '../client/viber-client';
-import type { ViberBroadcastOptions } from '../client/viber-client.options';
+import type { ViberBroadcastOptions, ViberBroadcastProgress } from '../client/viber-client.options';
+import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.error';
 import type { ViberBroadcastResult } from '../types/api.types';
 import type { ViberCallback, ViberUser } from '../types/callback.types';
 import type { ViberOutgoingMessage } from '../types/message.types';
 import { deriveMinApiVersion } from '../validation/min-api-version';
+import {
+  VIBER_DEFAULT_SKIPPED_LIST_LIMIT,
+  VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE,
+} from '../viber.defaults';
 import type { ViberSubscriberStore } from './viber-subscriber.store';
 import type {
   ViberSubscriber,
@@ -26,9 +32,49 @@ export interface ViberSkippedSubscriber {
 
 /** Result of {@link ViberSubscribers.broadcastToSubscribers}. */
 export interface ViberSubscriberBroadcastResult extends ViberBroadcastResult {
-  /** Subscribers not sent to because their `api_version` is below the message's `min_api_version`. */
+  /**
+   * The first subscribers not sent to because their `api_version` is below the message's
+   * `min_api_version`: at most `skippedListLimit` (default 1,000); `skippedCount` counts them all.
+   */
   skipped: ViberSkippedSubscriber[];
+  /** Number of subscribers skipped for their `api_version` (listed in `skipped` or not). */
+  skippedCount: number;
+  /**
+   * Present when the broadcast stopped before it read every subscriber: pass it as `after` to
+   * continue with the subscribers not read yet. The ones read and not sent are in `failed_list`
+   * with status `-2`.
+   */
+  cursor?: string;
 }
+
+/** Progress of {@link ViberSubscribers.broadcastToSubscribers}, reported after each request. */
+export interface ViberSubscriberBroadcastProgress extends ViberBroadcastProgress {
+  /**
+   * Registry position: every subscriber before it is settled (sent, failed, uncertain or
+   * skipped). Undefined until the first page is settled (the start, or `after`). To continue a
+   * broadcast that was cut off (a crash), pass it as `after`: subscribers after it may have been
+   * sent already and would get the message again. Stays at the last page's start once the
+   * registry is read to the end (`complete`).
+   */
+  cursor?: string;
+  /** Subscribers skipped so far for their `api_version`. */
+  skippedCount: number;
+}
+
+/** Options of {@link ViberSubscribers.broadcastToSubscribers}. */
+export interface ViberSubscriberBroadcastOptions extends Omit<ViberBroadcastOptions, 'onProgress'> {
+  /** Called after each request with the running counts and the registry position. */
+  onProgress?: (progress: ViberSubscriberBroadcastProgress) => void;
+  /** Start after this registry position (a `cursor` from an earlier progress or result). */
+  after?: string;
+  /** Skipped subscribers listed by id in the result's `skipped`. Default 1,000. */
+  skippedListLimit?: number;
+  /** Subscribers read from the store per page. Default 1,000. */
+  pageSize?: number;
+}
+
+/** Time a walk over the registry may keep the event loop before it lets timers and I/O run. */
+const WALK_SLICE_MS = 5;
 
 function profileOf(user: ViberUser): ViberSubscriberProfile {
   const profile: ViberSubscriberProfile = {};
@@ -136,13 +182,25 @@ export class ViberSubscribers {
     return this.store.list(options);
   }
 
-  /** Every subscriber passing the filter, page by page: `for await (const s of subscribers.iterate())`. */
-  async *iterate(filter?: ViberSubscriberFilter, pageSize = 500): AsyncGenerator<ViberSubscriber> {
+  /**
+   * Every subscriber passing the filter, page by page: `for await (const s of
+   * subscribers.iterate())`. Lets the event loop run (timers, I/O, the webhook) at least every
+   * few milliseconds, whatever the registry's size.
+   */
+  async *iterate(
+    filter?: ViberSubscriberFilter,
+    pageSize = VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE,
+  ): AsyncGenerator<ViberSubscriber> {
     let cursor: string | undefined;
+    let slice = performance.now();
     do {
       const page = await this.store.list({ filter, limit: pageSize, cursor });
       yield* page.items;
       cursor = page.cursor;
+      if (performance.now() - slice >= WALK_SLICE_MS) {
+        await setImmediate();
+        slice = performance.now();
+      }
     } while (cursor !== undefined);
   }
 
@@ -155,26 +213,91 @@ export class ViberSubscribers {
    * Sends a message to every current subscriber passing the filter, through the client's
    * broadcast (batches of 300, rate limit, progress, failed list). Users who unsubscribed are
    * left out; users whose `api_version` is below the message's `min_api_version` (given, or
-   * derived from its features) are skipped and listed in `skipped`, not sent.
+   * derived from its features) are skipped: counted in `skippedCount`, the first ones listed in
+   * `skipped`. The registry is read page by page as requests go out (bounded memory: the first
+   * request leaves after the first page, whatever the audience size). Progress and result carry
+   * a registry `cursor`: pass it as `after` to continue a broadcast that stopped. If the store
+   * fails midway, the broadcast stops and rejects with a {@link ViberBroadcastSourceError} whose
+   * `result` (a {@link ViberSubscriberBroadcastResult}) says where.
    */
   async broadcastToSubscribers(
     message: ViberOutgoingMessage | string,
     filter: Omit<ViberSubscriberFilter, 'includeUnsubscribed'> = {},
-    options?: ViberBroadcastOptions,
+    options: ViberSubscriberBroadcastOptions = {},
   ): Promise<ViberSubscriberBroadcastResult> {
     const outgoing: ViberOutgoingMessage =
       typeof message === 'string' ? { type: 'text', text: message } : message;
     const required = outgoing.min_api_version ?? deriveMinApiVersion(outgoing);
-    const receivers: string[] = [];
+    const { onProgress, after, skippedListLimit, pageSize, ...clientOptions } = options;
+    const listLimit = Math.max(0, skippedListLimit ?? VIBER_DEFAULT_SKIPPED_LIST_LIMIT);
+    const limit = Math.max(1, pageSize ?? VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE);
+    const store = this.store;
     const skipped: ViberSkippedSubscriber[] = [];
-    for await (const subscriber of this.iterate({ ...filter, includeUnsubscribed: false })) {
-      if (subscriber.api_version !== undefined && subscriber.api_version < required) {
-        skipped.push({ receiver: subscriber.id, api_version: subscriber.api_version, required });
-      } else {
-        receivers.push(subscriber.id);
-      }
+    let skippedCount = 0;
+    /** Pages read and not yet settled: receivers read up to their end, position after them. */
+    const pages: Array<{ end: number; cursor: string | undefined }> = [];
+    let read = 0;
+    let readCursor = after;
+    let settledCursor = after;
+    async function* receivers(): AsyncGenerator<string[]> {
+      let cursor = after;
+      let slice = performance.now();
+      do {
+        const page = await store.list({
+          filter: { ...filter, includeUnsubscribed: false },
+          limit,
+          cursor,
+        });
+        const ids: string[] = [];
+        for (const subscriber of page.items) {
+          if (subscriber.api_version !== undefined && subscriber.api_version < required) {
+            skippedCount++;
+            if (skipped.length < listLimit)
+              skipped.push({
+                receiver: subscriber.id,
+                api_version: subscriber.api_version,
+                required,
+              });
+          } else {
+            ids.push(subscriber.id);
+          }
+        }
+        cursor = page.cursor;
+        read += ids.length;
+        pages.push({ end: read, cursor });
+        readCursor = cursor;
+        if (ids.length > 0) yield ids;
+        if (performance.now() - slice >= WALK_SLICE_MS) {
+          await setImmediate();
+          slice = performance.now();
+        }
+      } while (cursor !== undefined);
     }
-    const result = await this.client.broadcast(receivers, outgoing, options);
-    return { ...result, skipped };
+    const settle = (settled: number): void => {
+      while (pages.length > 0 && pages[0]!.end <= settled) {
+        const page = pages.shift()!;
+        if (page.cursor !== undefined) settledCursor = page.cursor;
+      }
+    };
+    const finish = (result: ViberBroadcastResult): ViberSubscriberBroadcastResult => ({
+      ...result,
+      skipped,
+      skippedCount,
+      ...(result.aborted && readCursor !== undefined ? { cursor: readCursor } : {}),
+    });
+    try {
+      const result = await this.client.broadcast(receivers(), outgoing, {
+        ...clientOptions,
+        onProgress: (progress) => {
+          settle(progress.settled);
+          onProgress?.({ ...progress, cursor: settledCursor, skippedCount });
+        },
+      });
+      return finish(result);
+    } catch (error) {
+      if (error instanceof ViberBroadcastSourceError)
+        throw new ViberBroadcastSourceError(finish(error.result), error.cause);
+      throw error;
+    }
   }
 }
