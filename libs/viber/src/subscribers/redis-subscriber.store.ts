@@ -20,7 +20,7 @@ import {
 /**
  * The Redis commands a {@link RedisSubscriberStore} sends. An `ioredis` client (v5) satisfies it
  * as is; wrap other clients in an object of this shape. The library depends on no Redis package.
- * Needs Redis 6.2 or later (Lua scripts with `bit`, `GETRANGE`, `BITOP`).
+ * Needs Redis 6 or later (tested with 7.0).
  */
 export interface ViberRedisSubscriberClient {
   /** `EVALSHA sha1 numkeys key… arg…`: runs a script loaded before. */
@@ -47,8 +47,8 @@ const LETTERS: Readonly<Record<keyof ViberSubscriberProfile, string>> = {
   primary_device_os: 'O',
 };
 
-/** Bytes of each bitmap one page script reads at most (131,072 users). */
-const PAGE_WINDOW_BYTES = 16_384;
+/** Bitmap bytes one page script reads at most, over all the bitmaps of the filter. */
+const PAGE_WINDOW_BYTES = 32_768;
 
 /** A hash as a field → value lookup (HGETALL's object, or the flat list a script returns). */
 type HashFields = Record<string, string>;
