@@ -5,6 +5,7 @@ import type { ViberClient } from '../client/viber-client';
 import { InMemorySubscriberStore } from './in-memory-subscriber.store';
 import { SubscriberBitset, popcount32 } from './subscriber-bitset';
 import { matchesSubscriberFilter, mergeSubscriber, subscriberOsFamily } from './subscriber-merge';
+import type { ViberSubscriberStore } from './viber-subscriber.store';
 import type {
   ViberSubscriber,
   ViberSubscriberFilter,
@@ -262,6 +263,48 @@ describe('ViberSubscribers.iterate over a large in-memory registry', () => {
     expect(seen).toBe(60_000);
     // Before the fix, a walk over an in-memory store never yielded: the timer fired 0 times.
     expect(ticksAtEnd).toBeGreaterThan(0);
+  });
+});
+
+describe('ViberSubscribers.iterate reads ahead', () => {
+  it('asks for the next page while the current one is consumed; a page read ahead and not wanted is dropped, its failure ignored', async () => {
+    const store = new InMemorySubscriberStore();
+    for (let i = 0; i < 10; i++) await store.observe({ id: `u${i}`, at: 1, subscribed: true });
+    const events: string[] = [];
+    let calls = 0;
+    const watched: ViberSubscriberStore = {
+      observe: (o) => store.observe(o),
+      get: (id) => store.get(id),
+      forget: (id) => store.forget(id),
+      count: (f) => store.count(f),
+      list: async (options) => {
+        const call = ++calls;
+        events.push(`list ${call}`);
+        if (call === 4) throw new Error('store down');
+        return store.list(options);
+      },
+    };
+    const subscribers = new ViberSubscribers(watched, {} as ViberClient, true, 'ahead');
+    for await (const subscriber of subscribers.iterate(undefined, 3)) {
+      events.push(subscriber.id);
+      if (subscriber.id === 'u6') break;
+    }
+    // Page 2 is asked for before page 1 is consumed; the 4th read (ahead of page 3) fails after
+    // the caller stopped: no error reaches anyone.
+    expect(events).toEqual([
+      'list 1',
+      'list 2',
+      'u0',
+      'u1',
+      'u2',
+      'list 3',
+      'u3',
+      'u4',
+      'u5',
+      'list 4',
+      'u6',
+    ]);
+    await new Promise((resolve) => setImmediate(resolve));
   });
 });
 

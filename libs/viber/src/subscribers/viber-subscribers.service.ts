@@ -76,6 +76,36 @@ export interface ViberSubscriberBroadcastOptions extends Omit<ViberBroadcastOpti
 /** Time a walk over the registry may keep the event loop before it lets timers and I/O run. */
 const WALK_SLICE_MS = 5;
 
+/**
+ * The pages of a walk over the store, from `after`: the next page is requested as soon as a page
+ * arrives, so that the store works while the caller consumes (a walk costs about the larger of
+ * the two, not their sum), and the event loop gets a turn at least every {@link WALK_SLICE_MS}.
+ * A page requested ahead and not wanted (the caller stopped) is dropped, its failure ignored.
+ */
+async function* readPages(
+  store: ViberSubscriberStore,
+  filter: ViberSubscriberFilter | undefined,
+  limit: number,
+  after: string | undefined,
+): AsyncGenerator<ViberSubscriberPage> {
+  let next: Promise<ViberSubscriberPage> | undefined = store.list({ filter, limit, cursor: after });
+  let slice = performance.now();
+  try {
+    while (next) {
+      const page: ViberSubscriberPage = await next;
+      next =
+        page.cursor === undefined ? undefined : store.list({ filter, limit, cursor: page.cursor });
+      yield page;
+      if (performance.now() - slice >= WALK_SLICE_MS) {
+        await setImmediate();
+        slice = performance.now();
+      }
+    }
+  } finally {
+    next?.catch(() => undefined);
+  }
+}
+
 function profileOf(user: ViberUser): ViberSubscriberProfile {
   const profile: ViberSubscriberProfile = {};
   if (user.name !== undefined) profile.name = user.name;
@@ -184,24 +214,15 @@ export class ViberSubscribers {
 
   /**
    * Every subscriber passing the filter, page by page: `for await (const s of
-   * subscribers.iterate())`. Lets the event loop run (timers, I/O, the webhook) at least every
-   * few milliseconds, whatever the registry's size.
+   * subscribers.iterate())`. The next page is read while this one is consumed, and the event
+   * loop runs (timers, I/O, the webhook) at least every few milliseconds, whatever the registry's
+   * size.
    */
   async *iterate(
     filter?: ViberSubscriberFilter,
     pageSize = VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE,
   ): AsyncGenerator<ViberSubscriber> {
-    let cursor: string | undefined;
-    let slice = performance.now();
-    do {
-      const page = await this.store.list({ filter, limit: pageSize, cursor });
-      yield* page.items;
-      cursor = page.cursor;
-      if (performance.now() - slice >= WALK_SLICE_MS) {
-        await setImmediate();
-        slice = performance.now();
-      }
-    } while (cursor !== undefined);
+    for await (const page of readPages(this.store, filter, pageSize, undefined)) yield* page.items;
   }
 
   /** Removes a user entirely (privacy requests). */
@@ -240,14 +261,8 @@ export class ViberSubscribers {
     let readCursor = after;
     let settledCursor = after;
     async function* receivers(): AsyncGenerator<string[]> {
-      let cursor = after;
-      let slice = performance.now();
-      do {
-        const page = await store.list({
-          filter: { ...filter, includeUnsubscribed: false },
-          limit,
-          cursor,
-        });
+      const pagesRead = readPages(store, { ...filter, includeUnsubscribed: false }, limit, after);
+      for await (const page of pagesRead) {
         const ids: string[] = [];
         for (const subscriber of page.items) {
           if (subscriber.api_version !== undefined && subscriber.api_version < required) {
@@ -262,16 +277,11 @@ export class ViberSubscribers {
             ids.push(subscriber.id);
           }
         }
-        cursor = page.cursor;
         read += ids.length;
-        pages.push({ end: read, cursor });
-        readCursor = cursor;
+        pages.push({ end: read, cursor: page.cursor });
+        readCursor = page.cursor;
         if (ids.length > 0) yield ids;
-        if (performance.now() - slice >= WALK_SLICE_MS) {
-          await setImmediate();
-          slice = performance.now();
-        }
-      } while (cursor !== undefined);
+      }
     }
     const settle = (settled: number): void => {
       while (pages.length > 0 && pages[0]!.end <= settled) {
