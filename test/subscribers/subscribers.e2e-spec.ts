@@ -317,6 +317,47 @@ describe('broadcastToSubscribers', () => {
     }
   });
 
+  it('keeps only the profile fields asked for (profileFields)', async () => {
+    const api = await RecordingApiServer.start();
+    const running = await startApp('express', {
+      imports: [
+        ViberModule.forRoot({
+          token: TEST_TOKEN,
+          apiUrl: api.url,
+          subscribers: { profileFields: ['country', 'api_version'] },
+        }),
+      ],
+    });
+    try {
+      await postSigned(
+        `${running.url}/viber/webhook`,
+        at(1000, {
+          event: 'message',
+          sender: userObject('pat', { primary_device_os: 'android 13' }),
+          message: { type: 'text', text: 'hi' },
+        }),
+        TEST_TOKEN,
+      );
+      const subscribers = running.app.get(ViberSubscribers);
+      expect(await subscribers.get('pat')).toEqual({
+        id: 'pat',
+        subscribed: true,
+        country: 'UA',
+        api_version: 8,
+        first_seen_at: 1000,
+        last_message_at: 1000,
+        status_at: 1000,
+        profile_at: { country: 1000, api_version: 1000 },
+      });
+      // A filter on a field not kept matches nobody.
+      expect(await subscribers.count({ language: 'uk' })).toBe(0);
+      expect(await subscribers.count({ country: 'UA' })).toBe(1);
+    } finally {
+      await running.app.close();
+      await api.close();
+    }
+  });
+
   it('can be switched off: nothing is recorded', async () => {
     const api = await RecordingApiServer.start();
     const running = await startApp('fastify', {

@@ -12,12 +12,13 @@ import {
   VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE,
 } from '../viber.defaults';
 import type { ViberSubscriberStore } from './viber-subscriber.store';
-import type {
-  ViberSubscriber,
-  ViberSubscriberFilter,
-  ViberSubscriberObservation,
-  ViberSubscriberPage,
-  ViberSubscriberProfile,
+import {
+  VIBER_SUBSCRIBER_PROFILE_FIELDS,
+  type ViberSubscriber,
+  type ViberSubscriberFilter,
+  type ViberSubscriberObservation,
+  type ViberSubscriberPage,
+  type ViberSubscriberProfile,
 } from './viber-subscriber.types';
 
 /** A subscriber left out of a broadcast because their devices cannot show the message. */
@@ -155,6 +156,8 @@ export function observationOf(callback: ViberCallback): ViberSubscriberObservati
  */
 export class ViberSubscribers {
   private readonly logger: Logger;
+  /** Profile fields not kept. */
+  private readonly dropped: ReadonlyArray<keyof ViberSubscriberProfile>;
 
   constructor(
     /** Where the records live. */
@@ -163,8 +166,11 @@ export class ViberSubscribers {
     /** Whether callbacks are recorded. */
     readonly recording: boolean,
     botName: string,
+    /** Profile fields kept (the others are dropped before the store sees them). Default: all. */
+    profileFields: ReadonlyArray<keyof ViberSubscriberProfile> = VIBER_SUBSCRIBER_PROFILE_FIELDS,
   ) {
     this.logger = new Logger(`ViberSubscribers:${botName}`);
+    this.dropped = VIBER_SUBSCRIBER_PROFILE_FIELDS.filter((f) => !profileFields.includes(f));
   }
 
   /** Records what a callback says about a subscriber. Never throws: a store failure is logged. */
@@ -172,6 +178,8 @@ export class ViberSubscribers {
     if (!this.recording) return;
     const observation = observationOf(callback);
     if (!observation) return;
+    if (observation.profile && this.dropped.length > 0)
+      for (const field of this.dropped) delete observation.profile[field];
     try {
       await this.store.observe(observation);
     } catch (error) {
