@@ -3,12 +3,14 @@
  * <memory|redis> <users> [redisPort]`), driven by bench/registry-scale.ts over IPC:
  *
  * - `fill`: records `users` users as text messages do (the data of {@link benchUser}), 256
- *   observations in flight for Redis; fill rate, heap per user (after a forced GC), Redis
+ *   observations in flight for Redis; fill rate, heap and array buffers per user (after a forced GC), Redis
  *   `used_memory` per user, a user hash's `MEMORY USAGE` and encoding.
  * - `count`: `count({ country: 'DE' })`, `count()` and a 3-condition count, 21 times each (median).
- * - `walk`: every subscriber in pages of 1,000 (`list`, then `iterate()`); keeps the cursor of
- *   the last full page for `pages`.
- * - `pages`: one page of 1,000 at the start and the last full page, 21 times each (median).
+ * - `walk`: every subscriber in pages of 1,000: once with `list`, page after page (keeping the
+ *   cursor of the last full page for `pages`), then three times with `iterate()` (median wall
+ *   time, and the CPU time of this process and Redis).
+ * - `pages`: one page of 1,000 at the start and the last full page, 31 times each, in turn: median
+ *   wall time and median CPU time (this process and Redis) per call.
  * - `broadcast`: `broadcastToSubscribers` to every subscriber through a real `ViberClient` to the
  *   fake API (rate limit off: the planner must keep up), time to the first request (axios request
  *   interceptor), heap growth (sampled every 20 ms, no forced GC), time to the end.
@@ -43,9 +45,14 @@ const store: ViberSubscriberStore = redis
   ? new RedisSubscriberStore(redis)
   : new InMemorySubscriberStore({ warnAt: false });
 
+/**
+ * The process's JavaScript memory: the heap plus the array buffers (typed arrays keep their bytes
+ * outside the heap: the in-memory store's columns and bitsets). After a forced GC by default.
+ */
 function heapUsed(gc = true): number {
   if (gc) for (let i = 0; i < 3; i++) global.gc?.();
-  return process.memoryUsage().heapUsed;
+  const memory = process.memoryUsage();
+  return memory.heapUsed + memory.arrayBuffers;
 }
 
 async function redisInfo(section: string): Promise<Record<string, string>> {
@@ -114,7 +121,8 @@ async function watched<T>(step: () => Promise<T>): Promise<
 
 /**
  * CPU time of this thread (the event loop's), in ms: Linux's per-thread scheduler statistics
- * (ns); elsewhere the whole process's CPU time (GC helper threads included: an overestimate).
+ * (updated at each scheduler tick: a few ms of granularity); elsewhere the whole process's CPU
+ * time (GC helper threads included: an overestimate).
  */
 function mainThreadCpuMs(): number {
   try {
@@ -203,11 +211,10 @@ serveIpc(
     },
     walk: async () => {
       const subscribers = new ViberSubscribers(store, {} as ViberClient, true, 'bench');
-      let seen = 0;
       const total = await store.count();
-      const result = await watched(async () => {
-        // Pages through list() directly to keep the cursor of the last full page; iterate()
-        // is the same walk.
+      let seen = 0;
+      // One walk with list(), page after page, keeping the cursor of the last full page.
+      const viaList = await watched(async () => {
         let cursor: string | undefined;
         do {
           const page = await store.list({ limit: 1000, cursor });
@@ -217,19 +224,61 @@ serveIpc(
         } while (cursor !== undefined);
         return {};
       });
+      // Three with iterate() (the next page read while one is consumed): the median wall time,
+      // and the CPU time of this process and Redis.
+      const walks: Array<Awaited<ReturnType<typeof watched>> & { cpu: number }> = [];
       let iterated = 0;
-      const viaIterate = await watched(async () => {
-        for await (const subscriber of subscribers.iterate()) if (subscriber.id) iterated++;
-        return {};
-      });
-      return { ...result, seen, iterate: { ...viaIterate, seen: iterated } };
+      for (let w = 0; w < 3; w++) {
+        iterated = 0;
+        const walk = await watched(async () => {
+          for await (const subscriber of subscribers.iterate()) if (subscriber.id) iterated++;
+          return {};
+        });
+        walks.push({ ...walk, cpu: walk.cpuMs + walk.redisCpuMs });
+      }
+      walks.sort((a, b) => a.wallMs - b.wallMs);
+      return {
+        ...walks[1]!,
+        loopMaxMs: Math.max(...walks.map((w) => w.loopMaxMs)),
+        timerLateMs: Math.max(...walks.map((w) => w.timerLateMs)),
+        tickCpuMaxMs: Math.max(...walks.map((w) => w.tickCpuMaxMs)),
+        walkCpuMs: walks.map((w) => w.cpu).sort((a, b) => a - b)[1],
+        seen: iterated,
+        list: { ...viaList, seen },
+      };
     },
     pages: async () =>
       watched(async () => {
-        const first = await timed(21, () => store.list({ limit: 1000 }));
-        const late = await timed(21, () => store.list({ limit: 1000, cursor: lateCursor }));
+        const firstPage = (): Promise<unknown> => store.list({ limit: 1000 });
+        const lastPage = (): Promise<unknown> => store.list({ limit: 1000, cursor: lateCursor });
+        // The two pages taken in turn, so that a busy spell hits both alike; per call, the wall
+        // time and the CPU time (this process and Redis: what other processes do not inflate).
+        const first = { wall: [] as number[], cpu: [] as number[] };
+        const last = { wall: [] as number[], cpu: [] as number[] };
+        for (let i = 0; i < 31; i++) {
+          for (const [run, into] of [
+            [firstPage, first],
+            [lastPage, last],
+          ] as const) {
+            const redisCpu = await redisCpuSeconds();
+            const cpu = process.cpuUsage();
+            const started = performance.now();
+            await run();
+            into.wall.push(performance.now() - started);
+            const used = process.cpuUsage(cpu);
+            into.cpu.push(
+              (used.user + used.system) / 1000 + ((await redisCpuSeconds()) - redisCpu) * 1000,
+            );
+          }
+        }
         const lateItems = (await store.list({ limit: 1000, cursor: lateCursor })).items.length;
-        return { first, late, lateItems };
+        return {
+          first: { median: median(first.wall), max: Math.max(...first.wall) },
+          late: { median: median(last.wall), max: Math.max(...last.wall) },
+          firstCpu: median(first.cpu),
+          lastCpu: median(last.cpu),
+          lateItems,
+        };
       }),
     broadcast: async (message) => {
       const http = axios.create();

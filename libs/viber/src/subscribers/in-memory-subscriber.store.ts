@@ -59,7 +59,6 @@ class ValueTable {
   }
 }
 
-const PROFILE_FIELD_COUNT = VIBER_SUBSCRIBER_PROFILE_FIELDS.length;
 const INITIAL_CAPACITY = 1024;
 
 /**
@@ -68,7 +67,7 @@ const INITIAL_CAPACITY = 1024;
  * seen; low-cardinality fields are codes into small tables. Each index (subscribed, country,
  * language, API level, OS family) is a bitset over those numbers, so `count` is a popcount of
  * ANDed words and `list` pages through ANDed words from a numeric cursor: the same cost for every
- * page, no sort. About 200–300 bytes of heap per user (BENCHMARKS.md).
+ * page, no sort. About 270 bytes per user, typed arrays included (BENCHMARKS.md).
  */
 export class InMemorySubscriberStore implements ViberSubscriberStore {
   /** User id → number (position in the columns). */
@@ -81,8 +80,12 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
   private statusAt = new Float64Array(INITIAL_CAPACITY);
   /** NaN: no message yet. */
   private lastMessage = new Float64Array(INITIAL_CAPACITY);
-  /** Per user, one time per profile field (NaN: never set). */
-  private profileAt = new Float64Array(INITIAL_CAPACITY * PROFILE_FIELD_COUNT);
+  /** Per user, bit f set: profile field f has a value. */
+  private profileFields = new Uint8Array(INITIAL_CAPACITY);
+  /** Per user, the time every profile field with a value was set at (the usual case)… */
+  private profileAt = new Float64Array(INITIAL_CAPACITY);
+  /** …or, for users whose fields were set at different times, one time per field (NaN: none). */
+  private readonly profileTimes = new Map<number, Float64Array>();
   private readonly coded: Record<CodedField, { table: ValueTable; codes: Uint32Array }>;
   private readonly indexes = new Map<string, SubscriberBitset>();
   private readonly warnAt: number | false;
@@ -135,6 +138,8 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     this.names[n] = undefined;
     this.avatars[n] = undefined;
     for (const field of CODED_FIELDS) this.coded[field].codes[n] = 0;
+    this.profileFields[n] = 0;
+    this.profileTimes.delete(n);
     return true;
   }
 
@@ -219,7 +224,7 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     this.avatars.push(undefined);
     this.numbers.set(flat, n);
     this.lastMessage[n] = NaN;
-    this.profileAt.fill(NaN, n * PROFILE_FIELD_COUNT, (n + 1) * PROFILE_FIELD_COUNT);
+    this.profileFields[n] = 0;
     this.index(SUBSCRIBER_INDEX.all).add(n);
     if (this.warnAt !== false && !this.warned && this.numbers.size >= this.warnAt) {
       this.warned = true;
@@ -234,7 +239,10 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
 
   private grow(): void {
     const capacity = Math.ceil(this.capacity * 1.25) + INITIAL_CAPACITY;
-    const grown = <T extends Float64Array | Uint32Array>(array: T, size: number): T => {
+    const grown = <T extends Float64Array | Uint32Array | Uint8Array>(
+      array: T,
+      size: number,
+    ): T => {
       const next = new (array.constructor as new (length: number) => T)(size);
       next.set(array);
       return next;
@@ -242,7 +250,8 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     this.firstSeen = grown(this.firstSeen, capacity);
     this.statusAt = grown(this.statusAt, capacity);
     this.lastMessage = grown(this.lastMessage, capacity);
-    this.profileAt = grown(this.profileAt, capacity * PROFILE_FIELD_COUNT);
+    this.profileAt = grown(this.profileAt, capacity);
+    this.profileFields = grown(this.profileFields, capacity);
     for (const field of CODED_FIELDS)
       this.coded[field].codes = grown(this.coded[field].codes, capacity);
     this.capacity = capacity;
@@ -260,10 +269,12 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     const lastMessage = this.lastMessage[n]!;
     if (!Number.isNaN(lastMessage)) record.last_message_at = lastMessage;
     const profile = record as unknown as Record<string, unknown>;
+    const present = this.profileFields[n]!;
+    if (present === 0) return record;
+    const times = this.profileTimes.get(n);
     VIBER_SUBSCRIBER_PROFILE_FIELDS.forEach((field, f) => {
-      const at = this.profileAt[n * PROFILE_FIELD_COUNT + f]!;
-      if (Number.isNaN(at)) return;
-      record.profile_at[field] = at;
+      if ((present & (1 << f)) === 0) return;
+      record.profile_at[field] = times ? times[f]! : this.profileAt[n]!;
       profile[field] = this.profileValue(n, field);
     });
     return record;
@@ -283,9 +294,31 @@ export class InMemorySubscriberStore implements ViberSubscriberStore {
     this.lastMessage[n] = next.last_message_at ?? NaN;
     const profile = next as unknown as Record<string, unknown>;
     const before = previous as unknown as Record<string, unknown> | undefined;
+    let present = 0;
+    let shared: number | undefined;
+    let same = true;
     VIBER_SUBSCRIBER_PROFILE_FIELDS.forEach((field, f) => {
       const at = next.profile_at[field];
-      this.profileAt[n * PROFILE_FIELD_COUNT + f] = at ?? NaN;
+      if (at === undefined) return;
+      present |= 1 << f;
+      if (shared === undefined) shared = at;
+      else if (at !== shared) same = false;
+    });
+    this.profileFields[n] = present;
+    if (same) {
+      this.profileAt[n] = shared ?? NaN;
+      this.profileTimes.delete(n);
+    } else {
+      this.profileTimes.set(
+        n,
+        Float64Array.from(
+          VIBER_SUBSCRIBER_PROFILE_FIELDS,
+          (field) => next.profile_at[field] ?? NaN,
+        ),
+      );
+    }
+    VIBER_SUBSCRIBER_PROFILE_FIELDS.forEach((field) => {
+      const at = next.profile_at[field];
       const value = profile[field];
       if (at === undefined || (before && before[field] === value)) return;
       if (field === 'name' || field === 'avatar') {
