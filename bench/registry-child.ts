@@ -5,7 +5,8 @@
  * - `fill`: records `users` users as text messages do (the data of {@link benchUser}), 256
  *   observations in flight for Redis; fill rate, heap and array buffers per user (after a forced GC), Redis
  *   `used_memory` per user, a user hash's `MEMORY USAGE` and encoding.
- * - `count`: `count({ country: 'DE' })`, `count()` and a 3-condition count, 21 times each (median).
+ * - `count`: `count({ country: 'DE' })`, `count()` and a 3-condition count, 21 times each: median
+ *   and slowest wall time, median CPU time (the process and Redis).
  * - `walk`: every subscriber in pages of 1,000: once with `list`, page after page (keeping the
  *   cursor of the last full page for `pages`), then three times with `iterate()` (median wall
  *   time, and the CPU time of this process and Redis).
@@ -138,17 +139,23 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Median and slowest wall time of `times` calls, and the median CPU time (process and Redis). */
 async function timed(
   times: number,
   run: () => Promise<unknown>,
-): Promise<{ median: number; max: number }> {
-  const samples: number[] = [];
+): Promise<{ median: number; max: number; cpu: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < times; i++) {
+    const redisCpu = await redisCpuSeconds();
+    const used = process.cpuUsage();
     const started = performance.now();
     await run();
-    samples.push(performance.now() - started);
+    wall.push(performance.now() - started);
+    const spent = process.cpuUsage(used);
+    cpu.push((spent.user + spent.system) / 1000 + ((await redisCpuSeconds()) - redisCpu) * 1000);
   }
-  return { median: median(samples), max: Math.max(...samples) };
+  return { median: median(wall), max: Math.max(...wall), cpu: median(cpu) };
 }
 
 let lateCursor: string | undefined;
