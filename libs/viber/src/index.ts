@@ -149,6 +149,7 @@ export { ViberValidationError, type ViberValidationIssue } from './errors/viber-
 export { ViberOptionsError } from './errors/viber-options.error';
 export { ViberUsageError } from './errors/viber-usage.error';
 export { ViberHandlerError, ViberQueueUnavailableError } from './errors/viber-queue.error';
+export { ViberBroadcastSourceError } from './errors/viber-broadcast-source.error';
 export { ViberStatus, type ViberStatusName } from './types/viber-status.enum';
 
 // Messages: builders and limits
@@ -185,16 +186,25 @@ export {
   type ViberRedisClient,
 } from './dedupe/redis-dedupe.store';
 export type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
-export { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
+export {
+  InMemorySubscriberStore,
+  type InMemorySubscriberStoreOptions,
+} from './subscribers/in-memory-subscriber.store';
 export {
   RedisSubscriberStore,
   type RedisSubscriberStoreOptions,
   type ViberRedisSubscriberClient,
 } from './subscribers/redis-subscriber.store';
-export { matchesSubscriberFilter, mergeSubscriber } from './subscribers/subscriber-merge';
+export {
+  matchesSubscriberFilter,
+  mergeSubscriber,
+  subscriberOsFamily,
+} from './subscribers/subscriber-merge';
 export {
   ViberSubscribers,
   type ViberSkippedSubscriber,
+  type ViberSubscriberBroadcastOptions,
+  type ViberSubscriberBroadcastProgress,
   type ViberSubscriberBroadcastResult,
 } from './subscribers/viber-subscribers.service';
 export type {

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { ViberSessionStore } from './conversations/stores/viber-session.store';
 import type { ViberDedupeStore } from './dedupe/viber-dedupe.store';
 import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
+import type { ViberSubscriberProfile } from './subscribers/viber-subscriber.types';
 import type { ViberWebhookEventType } from './types/api.types';
 import type { ViberSender } from './types/message.types';
 import type { ViberRateLimits } from './client/viber-rate-limiter';
@@ -257,6 +258,12 @@ export interface ViberSubscribersOptions {
   record?: boolean;
   /** Where to keep them. Default: in memory. `RedisSubscriberStore` for replicas, or your own. */
   store?: ViberSubscriberStore;
+  /**
+   * Profile fields kept (default: all of `name`, `avatar`, `country`, `language`, `api_version`,
+   * `primary_device_os`). At millions of users, leave out what the app never reads: a Viber
+   * avatar URL is about 160 bytes per user. A filter on a field not kept matches nobody.
+   */
+  profileFields?: ReadonlyArray<keyof ViberSubscriberProfile>;
 }
 
 /** Options known before any provider runs (they shape the module itself). */

@@ -10,6 +10,10 @@ import {
 } from './client/viber-rate-limiter';
 import type { ViberRetryOptions } from './client/viber-retry.policy';
 import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
+import {
+  VIBER_SUBSCRIBER_PROFILE_FIELDS,
+  type ViberSubscriberProfile,
+} from './subscribers/viber-subscriber.types';
 import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from './types/api.types';
 import type { ViberSender } from './types/message.types';
 import { ViberOptionsError } from './errors/viber-options.error';
@@ -89,7 +93,11 @@ export interface ResolvedViberOptions {
   readonly validateMessages: boolean;
   readonly retry?: ViberRetryOptions | false;
   readonly rateLimits?: ViberRateLimits;
-  readonly subscribers: { readonly record: boolean; readonly store?: ViberSubscriberStore };
+  readonly subscribers: {
+    readonly record: boolean;
+    readonly store?: ViberSubscriberStore;
+    readonly profileFields: ReadonlyArray<keyof ViberSubscriberProfile>;
+  };
   readonly queue?: ResolvedViberQueueOptions;
   readonly webhook: {
     readonly path: string;
@@ -270,6 +278,25 @@ function resolveQueueOptions(
           : int('webhook.keepFailed', webhook.keepFailed, 1),
     },
   };
+}
+
+/** `subscribers.profileFields`, checked (every name a profile field). */
+function profileFieldsOf(
+  name: string,
+  fields: ReadonlyArray<keyof ViberSubscriberProfile> | undefined,
+): ReadonlyArray<keyof ViberSubscriberProfile> {
+  if (fields === undefined) return VIBER_SUBSCRIBER_PROFILE_FIELDS;
+  const known: ReadonlyArray<string> = VIBER_SUBSCRIBER_PROFILE_FIELDS;
+  const unknown = Array.isArray(fields)
+    ? fields.filter((field) => !known.includes(field))
+    : [String(fields)];
+  if (unknown.length > 0)
+    throw ViberOptionsError.forBot(
+      name,
+      'subscribers.profileFields',
+      `must list profile fields (${VIBER_SUBSCRIBER_PROFILE_FIELDS.join(', ')}); got ${unknown.map((f) => JSON.stringify(f)).join(', ')}`,
+    );
+  return [...new Set(fields)];
 }
 
 /** The entries of `webhook.routeMetadata` (symbol keys included). */
@@ -480,7 +507,11 @@ export function resolveViberOptions(
     validateMessages: options.validateMessages ?? true,
     retry: options.retry,
     rateLimits: options.rateLimits,
-    subscribers: { record: options.subscribers?.record ?? true, store: options.subscribers?.store },
+    subscribers: {
+      record: options.subscribers?.record ?? true,
+      store: options.subscribers?.store,
+      profileFields: profileFieldsOf(name, options.subscribers?.profileFields),
+    },
     webhook: {
       path: normalizeWebhookPath(rawPath),
       mode,

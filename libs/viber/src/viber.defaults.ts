@@ -84,3 +84,9 @@ export const VIBER_DEFAULT_QUEUE_HANDLER_BACKOFF_MS = 1000;
 export const VIBER_DEFAULT_QUEUE_INGEST_TIMEOUT_MS = 2000;
 /** How long a replica's `set_webhook` claim keeps the others from calling it, in ms (1 hour). */
 export const VIBER_DEFAULT_SET_WEBHOOK_LOCK_MS = 60 * 60 * 1000;
+/** Users past which the in-memory subscriber store warns (once) that a restart would lose them. */
+export const VIBER_DEFAULT_SUBSCRIBERS_WARN_AT = 100_000;
+/** Skipped subscribers a subscriber broadcast lists by id (it counts them all). */
+export const VIBER_DEFAULT_SKIPPED_LIST_LIMIT = 1000;
+/** Subscribers read per page while iterating or planning a subscriber broadcast. */
+export const VIBER_DEFAULT_SUBSCRIBER_PAGE_SIZE = 1000;

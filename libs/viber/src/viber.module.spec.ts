@@ -178,6 +178,11 @@ describe('ViberModule wiring', () => {
       { token: TOKEN, conversations: { leaseMs: 1.5 } },
       'option "conversations.leaseMs" must be a positive integer (got 1.5)',
     ],
+    [
+      'an unknown profile field to keep',
+      { token: TOKEN, subscribers: { profileFields: ['country', 'photo'] } },
+      'option "subscribers.profileFields" must list profile fields (name, avatar, country, language, api_version, primary_device_os); got "photo"',
+    ],
   ])(
     '%s is refused at startup with a message naming the option',
     async (_name, options, message) => {

@@ -80,6 +80,7 @@ export function createViberSubscribers(
     client,
     options.subscribers.record,
     options.name,
+    options.subscribers.profileFields,
   );
   client.addReceiverNotSubscribedListener(
     (receiver) => void subscribers.markNotSubscribed(receiver),

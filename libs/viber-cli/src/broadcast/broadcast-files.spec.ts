@@ -5,6 +5,7 @@ import type { ViberBroadcastResult } from 'nestjs-viber';
 import { markResumed, readResumeFile, sortOutcome, writeBroadcastFiles } from './broadcast-files';
 
 const result: ViberBroadcastResult = {
+  total: 9,
   requests: 4,
   sent: 2,
   message_tokens: ['1'],

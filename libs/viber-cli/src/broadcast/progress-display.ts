@@ -13,7 +13,15 @@ export class ProgressDisplay {
   private state = '';
 
   constructor(stream: CliStream, total: number) {
-    this.last = { total, sent: 0, failed: 0, uncertain: 0, requests: 0 };
+    this.last = {
+      total,
+      sent: 0,
+      failed: 0,
+      uncertain: 0,
+      requests: 0,
+      settled: 0,
+      complete: true,
+    };
     if (stream.isTTY !== true) return;
     this.bar = new SingleBar({
       stream: stream as NodeJS.WritableStream,

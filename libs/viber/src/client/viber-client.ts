@@ -10,6 +10,7 @@ import {
   ViberTimeoutError,
   ViberTransportError,
 } from '../errors/viber-transport.error';
+import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.error';
 import { ViberOptionsError } from '../errors/viber-options.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
@@ -112,6 +113,44 @@ interface InternalRequestOptions extends ViberRequestOptions {
 const KEEP_TEXT = [(data: unknown): unknown => data];
 /** Every HTTP status is an answer to look at, not an axios error. */
 const ANY_STATUS = (): boolean => true;
+
+/** Why a broadcast stopped: the status and text its unsent receivers are reported with. */
+interface BroadcastStop {
+  status: number;
+  message: string;
+}
+
+/** A broadcast stopped by its signal, `stopBroadcasts` or the client closing. */
+const STOPPED: BroadcastStop = {
+  status: VIBER_NOT_SENT_STATUS,
+  message: 'not sent: the broadcast was stopped',
+};
+
+/** Whether a broadcast's receivers are a list (not an async iterable). */
+function isReceiverList(
+  receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
+): receivers is readonly string[] {
+  return Array.isArray(receivers);
+}
+
+/**
+ * Counts the receivers, from the first, whose requests have all ended: requests end out of
+ * order (several in flight), so a request's receivers count once every earlier one has ended.
+ */
+class SettledReceivers {
+  count = 0;
+  private next = 0;
+  private readonly ended = new Map<number, number>();
+
+  /** Request `index` (in reading order) with `size` receivers has ended. */
+  done(index: number, size: number): void {
+    this.ended.set(index, size);
+    for (let s = this.ended.get(this.next); s !== undefined; s = this.ended.get(this.next)) {
+      this.ended.delete(this.next++);
+      this.count += s;
+    }
+  }
+}
 
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -252,9 +291,18 @@ export class ViberClient {
    * status that no later request could survive (invalid token, broadcast not allowed, …), or when
    * stopped (abort signal, `stopBroadcasts`, client closing), no further request starts and the
    * remaining receivers are reported with status `-2` (never sent).
+   *
+   * `receivers` may also be an async iterable of ids or of lists of ids (pages read from a
+   * database): it is read lazily, 300 receivers ahead of each request, so memory stays bounded
+   * and the first request leaves as soon as 300 receivers are read, whatever the audience size.
+   * When such a broadcast stops, reading stops too (the iterator's `return()` is called): only
+   * the receivers already read and not sent are reported with `-2`; progress and result say how
+   * many were read (`total`) and how many leading ones are settled (`settled`), so the caller
+   * knows where to continue. If the iterable throws, the broadcast stops the same way and
+   * rejects with a {@link ViberBroadcastSourceError} carrying that result.
    */
   async broadcast(
-    receivers: readonly string[],
+    receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
     message: ViberOutgoingMessage | string,
     options: ViberBroadcastOptions = {},
   ): Promise<ViberBroadcastResult> {
@@ -262,10 +310,10 @@ export class ViberClient {
     const prepared = this.withSender(outgoing!);
     // Validate the message once; each request's size is checked as it is built.
     this.prepareBody({ ...prepared, broadcast_list: [] }, '');
-    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
     const result: ViberBroadcastResult = {
       requests: 0,
       sent: 0,
+      total: 0,
       message_tokens: [],
       failed_list: [],
       uncertain_list: [],
@@ -275,8 +323,14 @@ export class ViberClient {
     // The message is serialized once; each request only adds its list of receivers.
     const messageJson = JSON.stringify(prepared);
     const head = messageJson === '{}' ? '{' : `${messageJson.slice(0, -1)},`;
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
+    if (!isReceiverList(receivers))
+      return this.broadcastStream(receivers, head, signal, concurrency, options, result);
+    result.total = receivers.length;
+    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
+    const settled = new SettledReceivers();
     let next = 0;
-    let stop: { status: number; message: string } | undefined;
+    let stop: BroadcastStop | undefined;
     const report = (): void => {
       options.onProgress?.({
         total: receivers.length,
@@ -284,60 +338,25 @@ export class ViberClient {
         failed: result.failed_list.length,
         uncertain: result.uncertain_list.length,
         requests: result.requests,
+        settled: settled.count,
+        complete: true,
       });
     };
     const worker = async (): Promise<void> => {
       while (next < batches.length && !stop) {
         if (signal.aborted || this.stopping.signal.aborted) {
-          stop = { status: VIBER_NOT_SENT_STATUS, message: 'not sent: the broadcast was stopped' };
+          stop = STOPPED;
           break;
         }
-        const batch = batches[next++]!;
-        const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
-        try {
-          this.checkSize(json);
-          const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
-            signal,
-            stop: this.stopping.signal,
-          });
-          if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
-          const failed = answer.failed_list ?? [];
-          result.failed_list.push(...failed);
-          for (const entry of failed)
-            if (entry.status === ViberStatus.receiverNotSubscribed)
-              this.notSubscribed(entry.receiver);
-          result.sent += batch.length - failed.length;
-        } catch (error) {
-          const aborted = error instanceof ViberAbortedError;
-          const status =
-            error instanceof ViberApiError
-              ? error.status
-              : aborted
-                ? VIBER_NOT_SENT_STATUS
-                : VIBER_TRANSPORT_FAILURE_STATUS;
-          const statusMessage = aborted
-            ? 'not sent: the broadcast was stopped'
-            : error instanceof Error
-              ? error.message
-              : String(error);
-          if (error instanceof ViberTransportError && error.outcomeUnknown) {
-            result.uncertain_list.push(...batch);
-          } else {
-            for (const receiver of batch)
-              result.failed_list.push({ receiver, status, status_message: statusMessage });
-          }
-          if (
-            aborted ||
-            (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
-          ) {
-            stop ??= { status, message: statusMessage };
-          }
-        }
+        const index = next++;
+        const batch = batches[index]!;
+        const failure = await this.sendBroadcastBatch(batch, head, signal, result);
+        if (failure) stop ??= failure;
         result.requests++;
+        settled.done(index, batch.length);
         report();
       }
     };
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
     await Promise.all(
       Array.from({ length: Math.min(concurrency, batches.length) }, () => worker()),
     );
@@ -350,9 +369,175 @@ export class ViberClient {
           status_message: stop.message,
         });
       }
+      settled.count = receivers.length;
       if (next < batches.length) report();
     }
     return result;
+  }
+
+  /** {@link broadcast} over an async iterable: read lazily, 300 receivers ahead of each request. */
+  private async broadcastStream(
+    source: AsyncIterable<string | readonly string[]>,
+    head: string,
+    signal: AbortSignal,
+    concurrency: number,
+    options: ViberBroadcastOptions,
+    result: ViberBroadcastResult,
+  ): Promise<ViberBroadcastResult> {
+    const iterator = source[Symbol.asyncIterator]();
+    const size = VIBER_LIMITS.broadcastReceivers;
+    const settled = new SettledReceivers();
+    /** Receivers read from the source and not yet put in a request. */
+    let buffer: readonly string[] = [];
+    let offset = 0;
+    let exhausted = false;
+    let sourceError: { error: unknown } | undefined;
+    let batches = 0;
+    let stop: BroadcastStop | undefined;
+    /** Requests taken from the source but not sent because the broadcast stopped. */
+    const unsent: string[][] = [];
+    const report = (): void => {
+      options.onProgress?.({
+        total: result.total,
+        sent: result.sent,
+        failed: result.failed_list.length,
+        uncertain: result.uncertain_list.length,
+        requests: result.requests,
+        settled: settled.count,
+        complete: exhausted,
+      });
+    };
+    const read = async (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch: string[] = [];
+      while (batch.length < size && !stop) {
+        if (offset < buffer.length) {
+          const end = Math.min(buffer.length, offset + size - batch.length);
+          for (let i = offset; i < end; i++) batch.push(buffer[i]!);
+          offset = end;
+          continue;
+        }
+        if (exhausted) break;
+        let step: IteratorResult<string | readonly string[]>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          sourceError = { error };
+          exhausted = true;
+          stop ??= {
+            status: VIBER_NOT_SENT_STATUS,
+            message: `not sent: reading the receivers failed: ${error instanceof Error ? error.message : String(error)}`,
+          };
+          break;
+        }
+        if (step.done) {
+          exhausted = true;
+          break;
+        }
+        buffer = typeof step.value === 'string' ? [step.value] : step.value;
+        offset = 0;
+        result.total += buffer.length;
+      }
+      return batch.length === 0 ? undefined : { index: batches++, receivers: batch };
+    };
+    // One read at a time: requests keep the source's order.
+    let reading: Promise<unknown> = Promise.resolve();
+    const nextBatch = (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch = reading.then(read);
+      reading = batch;
+      return batch;
+    };
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        if (signal.aborted || this.stopping.signal.aborted) {
+          stop = STOPPED;
+          break;
+        }
+        const batch = await nextBatch();
+        if (!batch) break;
+        if (stop || signal.aborted || this.stopping.signal.aborted) {
+          stop ??= STOPPED;
+          unsent.push(batch.receivers);
+          settled.done(batch.index, batch.receivers.length);
+          break;
+        }
+        const failure = await this.sendBroadcastBatch(batch.receivers, head, signal, result);
+        if (failure) stop ??= failure;
+        result.requests++;
+        settled.done(batch.index, batch.receivers.length);
+        report();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    if (stop) {
+      result.aborted = true;
+      if (offset < buffer.length) unsent.push(buffer.slice(offset));
+      for (const list of unsent) {
+        for (const receiver of list)
+          result.failed_list.push({ receiver, status: stop.status, status_message: stop.message });
+      }
+      settled.count = result.total;
+      if (!exhausted) {
+        exhausted = true;
+        try {
+          await iterator.return?.();
+        } catch {
+          // The source's own cleanup failing changes nothing that was sent.
+        }
+      }
+      if (unsent.length > 0) report();
+    }
+    if (sourceError) throw new ViberBroadcastSourceError(result, sourceError.error);
+    return result;
+  }
+
+  /**
+   * Sends one request of a broadcast and merges its outcome into `result`. Returns why the
+   * broadcast must stop (aborted, or a status no later request could survive), if it must.
+   */
+  private async sendBroadcastBatch(
+    batch: readonly string[],
+    head: string,
+    signal: AbortSignal,
+    result: ViberBroadcastResult,
+  ): Promise<BroadcastStop | undefined> {
+    const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
+    try {
+      this.checkSize(json);
+      const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
+        signal,
+        stop: this.stopping.signal,
+      });
+      if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
+      const failed = answer.failed_list ?? [];
+      result.failed_list.push(...failed);
+      for (const entry of failed)
+        if (entry.status === ViberStatus.receiverNotSubscribed) this.notSubscribed(entry.receiver);
+      result.sent += batch.length - failed.length;
+      return undefined;
+    } catch (error) {
+      const aborted = error instanceof ViberAbortedError;
+      const status =
+        error instanceof ViberApiError
+          ? error.status
+          : aborted
+            ? VIBER_NOT_SENT_STATUS
+            : VIBER_TRANSPORT_FAILURE_STATUS;
+      const statusMessage = aborted
+        ? STOPPED.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      if (error instanceof ViberTransportError && error.outcomeUnknown) {
+        result.uncertain_list.push(...batch);
+      } else {
+        for (const receiver of batch)
+          result.failed_list.push({ receiver, status, status_message: statusMessage });
+      }
+      return aborted ||
+        (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
+        ? { status, message: statusMessage }
+        : undefined;
+    }
   }
 
   /** Reads the bot's account details (`get_account_info`). */

@@ -118,6 +118,11 @@ export interface ViberBroadcastResult {
   requests: number;
   /** Receivers Viber accepted: every receiver in neither `failed_list` nor `uncertain_list`. */
   sent: number;
+  /**
+   * Receivers of the broadcast: the list's length, or for an async iterable the receivers read
+   * from it (all of them, unless the broadcast stopped before the end).
+   */
+  total: number;
   /** The message token of each successful request, in the order they were answered. */
   message_tokens: string[];
   /**
