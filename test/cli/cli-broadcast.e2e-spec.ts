@@ -327,11 +327,11 @@ describe('nestjs-viber broadcast (the built bin against the emulator)', () => {
     expect(noMessage.stderr).toContain('No message');
     const redis = await runCli(
       bin,
-      ['broadcast', '--to', csv, '--text', 'x', '--redis', 'redis://127.0.0.1:6379'],
+      ['broadcast', '--to', csv, '--text', 'x', '--redis', 'localhost:6379'],
       { env },
     );
     expect(redis.code).toBe(2);
-    expect(redis.stderr).toContain('--redis is not available yet');
+    expect(redis.stderr).toContain('--redis takes a redis:// or rediss:// URL');
     const mixed = await runCli(bin, ['broadcast', '--resume', 'x.resume.json', '--text', 'x'], {
       env,
     });

@@ -1,8 +1,14 @@
+import type { LoggerService } from '@nestjs/common';
 import type { ViberClient } from 'nestjs-viber';
 import { VIBER_DEFAULT_API_URL } from 'nestjs-viber/internal';
 import { usageError, type ErrorContext } from './cli.errors';
 import { CLI_DEFAULT_TIMEOUT_MS, CLI_TOKEN_ENV } from './cli.defaults';
-import { createCliClient, createDryRunClient, type DryRunRequest } from './client/cli-client';
+import {
+  cliLogger,
+  createCliClient,
+  createDryRunClient,
+  type DryRunRequest,
+} from './client/cli-client';
 import { CliOutput } from './output/cli-output';
 import type { CliStream } from './output/terminal';
 
@@ -83,6 +89,11 @@ export class CliContext {
       },
       this.out,
     );
+  }
+
+  /** Where the library's own log lines go: stderr (debug lines with `--verbose`). */
+  get logger(): LoggerService {
+    return cliLogger(this.out, this.verbose);
   }
 
   /** A client that records the requests it would make and sends nothing. */

@@ -4,7 +4,6 @@ import type {
   ViberClient,
   ViberOutgoingMessage,
 } from 'nestjs-viber';
-import { usageError } from '../cli.errors';
 
 /** One broadcast to run. */
 export interface BroadcastJob {
@@ -69,29 +68,7 @@ export class InProcessBroadcastRunner implements BroadcastRunner {
   }
 }
 
-/** How the broadcast runs: in this process, or (`--redis <url>`) through a durable queue. */
-export interface BroadcastRunnerOptions {
-  /** `--redis <url>`: the durable queue. */
-  redis?: string;
-}
-
-/**
- * Chooses the runner. EXTENSION POINT for `--redis <url>`: a runner on the library's durable
- * broadcast queue (BullMQ on Redis) goes here. It must implement {@link BroadcastRunner} with the
- * same accounting (`sent`, `failed_list` with statuses, `uncertain_list`), enqueue the job under
- * an id printed to the user, and let `broadcast --resume <job-id> --redis <url>` continue it from
- * any machine; the rest of the command (input, dry run, progress bar, Ctrl-C, files, exit codes)
- * stays as it is. Until that queue exists, `--redis` is refused with a usage error.
- */
-export function createBroadcastRunner(
-  options: BroadcastRunnerOptions,
-  client: () => ViberClient,
-): BroadcastRunner {
-  if (options.redis !== undefined) {
-    throw usageError(
-      '--redis is not available yet: it needs the durable broadcast queue (BullMQ), which this version of nestjs-viber does not include.',
-      'Run the broadcast in this process (without --redis): Ctrl-C stops it cleanly and writes a resume file for `broadcast --resume`.',
-    );
-  }
+/** The broadcast in this process (`--redis` runs on the durable queue instead: `QueuedBroadcast`). */
+export function createBroadcastRunner(client: () => ViberClient): BroadcastRunner {
   return new InProcessBroadcastRunner(client());
 }

@@ -18,7 +18,7 @@ export interface CliClientSettings {
 }
 
 /** The client's log lines go to stderr: warnings always, debug lines with `--verbose`. */
-function cliLogger(out: CliOutput, verbose: boolean): LoggerService {
+export function cliLogger(out: CliOutput, verbose: boolean): LoggerService {
   return {
     log: (message: unknown) => {
       if (verbose) out.note(String(message));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { ViberBroadcastResult, ViberOutgoingMessage } from 'nestjs-viber';
 import {
   markResumed,
@@ -14,7 +14,9 @@ import {
 } from '../broadcast/broadcast-files';
 import { createBroadcastRunner } from '../broadcast/broadcast-runner';
 import { ProgressDisplay } from '../broadcast/progress-display';
+import { QueuedBroadcast } from '../broadcast/queued-broadcast';
 import { parseReceivers } from '../broadcast/receivers-input';
+import { parseRedisUrl } from '../broadcast/redis-url';
 import type { CliContext } from '../cli.context';
 import { usageError } from '../cli.errors';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
@@ -34,6 +36,9 @@ interface BroadcastOptions extends SenderOptions {
   concurrency?: number;
   out?: string;
   redis?: string;
+  id?: string;
+  prefix?: string;
+  bot?: string;
 }
 
 /** What a broadcast sends: receivers, message, and where they came from. */
@@ -227,6 +232,8 @@ function summaryLines(
     files: BroadcastFiles;
     receivers: number;
     resumedFrom?: string;
+    /** A broadcast on the durable queue: its id, and the command that continues it. */
+    queued?: { id: string; notSent: number; resumeCommand?: string };
   },
 ): string[] {
   const { result, outcome } = run;
@@ -239,8 +246,8 @@ function summaryLines(
   const paint = ctx.out.paint;
   const rate = Math.round(result.sent / Math.max(run.durationMs / 1000, 0.001));
   const head = run.interrupted
-    ? `${paint(['bold', 'yellow'], 'Broadcast stopped by Ctrl-C')} after ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent.`
-    : `${paint(['bold', 'green'], 'Broadcast finished')} in ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent (${rate}/s, ${plural(result.requests, 'request')}).`;
+    ? `${paint(['bold', 'yellow'], run.queued ? 'Broadcast paused' : 'Broadcast stopped by Ctrl-C')} after ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent.`
+    : `${paint(['bold', 'green'], 'Broadcast finished')} in ${seconds(run.durationMs)}: ${result.sent} of ${plural(run.receivers, 'receiver')} sent (${rate}/s${run.queued ? '' : `, ${plural(result.requests, 'request')}`}).`;
   const refusedKinds = new Map<string, number>();
   for (const entry of outcome.refused) {
     const key = statusLabel(entry.status);
@@ -248,7 +255,13 @@ function summaryLines(
   }
   const rows: string[][] = [
     ['sent', String(result.sent), ''],
-    ['not sent', String(outcome.resumable.length), files.resume ? `→ ${files.resume}` : ''],
+    run.queued
+      ? [
+          'not sent',
+          String(run.queued.notSent),
+          run.queued.notSent > 0 ? `paused in Redis (broadcast ${run.queued.id})` : '',
+        ]
+      : ['not sent', String(outcome.resumable.length), files.resume ? `→ ${files.resume}` : ''],
     [
       'refused',
       String(outcome.refused.length),
@@ -258,13 +271,16 @@ function summaryLines(
     ],
     ['uncertain', String(outcome.uncertain.length), files.uncertain ? `→ ${files.uncertain}` : ''],
   ];
-  const lines = [head, ...renderColumns(rows, '  ')];
+  const lines = [head];
+  if (run.queued) lines.push(`Broadcast ${run.queued.id} (in Redis)`);
+  lines.push(...renderColumns(rows, '  '));
   if (run.resumedFrom) {
     lines.push(
       `Resumed from ${shown(run.resumedFrom, cwd)} (renamed to ${shown(run.resumedFrom, cwd)}.done).`,
     );
   }
   if (files.resume) lines.push(`Resume with: nestjs-viber broadcast --resume ${files.resume}`);
+  if (run.queued?.resumeCommand) lines.push(`Resume with: ${run.queued.resumeCommand}`);
   if (files.uncertain) {
     lines.push(
       paint('yellow', `${plural(outcome.uncertain.length, 'receiver')} uncertain:`) +
@@ -281,7 +297,7 @@ async function runBroadcast(
   input: BroadcastInput,
   options: BroadcastOptions,
 ): Promise<ExitCode> {
-  const runner = createBroadcastRunner({ redis: options.redis }, () =>
+  const runner = createBroadcastRunner(() =>
     ctx.client({ broadcastConcurrency: options.concurrency }),
   );
   let message = input.message;
@@ -381,6 +397,174 @@ async function runBroadcast(
   return exitCode;
 }
 
+/** A broadcast id for `--redis` when `--id` is left out: `cli-2026-01-31T12-00-00Z-3f9a`. */
+function defaultBroadcastId(): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+  return `cli-${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+/**
+ * `--redis <url>`: the broadcast runs on the library's durable queue. A new one is stored in
+ * Redis under its id and sent by this process's worker (and by any replica of the app on the same
+ * Redis, prefix and bot); Ctrl-C pauses it (the requests in flight finish) and it stays in Redis,
+ * for `--resume <id> --redis <url>` from any machine.
+ */
+async function runQueuedBroadcast(
+  ctx: CliContext,
+  options: BroadcastOptions & { redis: string },
+  readStdin: () => Promise<string>,
+): Promise<ExitCode> {
+  const connection = parseRedisUrl(options.redis);
+  const resumeId = options.resume;
+  const input = resumeId === undefined ? await readInput(ctx, options, readStdin) : undefined;
+  const id = resumeId ?? options.id ?? defaultBroadcastId();
+  const token = ctx.requireToken();
+  let message = input?.message;
+  if (message !== undefined) {
+    const senderClient =
+      options.sender === undefined && message.sender === undefined ? ctx.client() : undefined;
+    try {
+      message = (await withSender(message, options, senderClient)).message;
+    } finally {
+      senderClient?.close();
+    }
+  }
+  const queued = await QueuedBroadcast.open({
+    token,
+    apiUrl: ctx.apiUrl,
+    timeout: ctx.timeout,
+    connection,
+    prefix: options.prefix,
+    bot: options.bot ?? 'default',
+    concurrency: options.concurrency,
+    logger: ctx.logger,
+  });
+  const interrupts = { count: 0 };
+  const progress = { display: undefined as ProgressDisplay | undefined };
+  const say = (short: string, sentence: string): void => {
+    if (progress.display?.drawn) progress.display.note(short);
+    else ctx.out.note(sentence);
+  };
+  /** Set once the broadcast is in Redis (a Ctrl-C before that pauses it as soon as it is). */
+  let stored = false;
+  let pausing: Promise<void> | undefined;
+  const pauseNow = (): Promise<void> => {
+    pausing ??= queued.pause(id).then(
+      () =>
+        say(
+          `paused ${id}: the requests in flight finish`,
+          `Ctrl-C: paused broadcast ${id} in Redis. No new request starts; the requests in flight finish and are recorded as Viber answered.`,
+        ),
+      (error: unknown) => ctx.out.warn(`could not pause ${id}: ${(error as Error).message}`),
+    );
+    return pausing;
+  };
+  const stop = (): void => {
+    interrupts.count++;
+    if (interrupts.count === 1) {
+      if (stored) void pauseNow();
+    } else {
+      say(
+        'still waiting for the requests in flight',
+        'Ctrl-C again: still waiting for the requests in flight (at most the request timeout); their answers are recorded in Redis.',
+      );
+    }
+  };
+  const unsubscribe = [ctx.io.onSignal('SIGINT', stop), ctx.io.onSignal('SIGTERM', stop)];
+  const started = Date.now();
+  let end;
+  try {
+    let status =
+      input === undefined || message === undefined
+        ? await queued.resume(id)
+        : await queued.start(id, input.receivers, message);
+    stored = true;
+    if (interrupts.count > 0) await pauseNow();
+    ctx.out.note(
+      `${resumeId === undefined ? 'Broadcasting' : 'Resuming'} ${id} on Redis: ${plural(status.total, 'receiver')} (${status.sent + status.failed + status.uncertain} done, ${status.pending} to send)…`,
+    );
+    progress.display = new ProgressDisplay(ctx.io.stderr, status.total);
+    status = await queued.watch(
+      id,
+      (update) => progress.display?.update(update),
+      () => interrupts.count > 0,
+    );
+    if (interrupts.count > 0 && status.state !== 'completed' && status.state !== 'cancelled') {
+      await pauseNow();
+    }
+    await queued.stopWorker();
+    end = await queued.end(id);
+  } finally {
+    progress.display?.stop();
+    for (const off of unsubscribe) off();
+    await queued.close();
+  }
+  const { status } = end;
+  const durationMs = Date.now() - started;
+  const result: ViberBroadcastResult = {
+    requests: 0,
+    sent: status.sent,
+    total: status.total,
+    message_tokens: [],
+    failed_list: end.failed,
+    uncertain_list: end.uncertain,
+    aborted: status.state !== 'completed',
+  };
+  // Redis keeps the receivers not sent: no resume file. Every failure is final for the queue
+  // (it retried what it could), so each goes to the failed file, which --to takes.
+  const outcome: BroadcastOutcome = {
+    resumable: [],
+    refused: end.failed,
+    uncertain: end.uncertain,
+  };
+  const prefix =
+    options.out === undefined
+      ? join(ctx.io.cwd, id)
+      : isAbsolute(options.out)
+        ? options.out
+        : join(ctx.io.cwd, options.out);
+  const files = await writeBroadcastFiles(prefix, outcome, {
+    apiUrl: ctx.apiUrl,
+    message: message ?? { type: 'text', text: '' },
+    total: status.total,
+  });
+  const paused = status.state === 'paused';
+  const interrupted = paused;
+  const exitCode = exitCodeOf(interrupted, outcome, result);
+  const resumeCommand = paused
+    ? `nestjs-viber broadcast --resume ${id} --redis <url>${options.prefix ? ` --prefix '${options.prefix}'` : ''}${options.bot ? ` --bot ${options.bot}` : ''}`
+    : undefined;
+  ctx.out.result({
+    ok: exitCode === EXIT_CODES.ok,
+    interrupted,
+    id,
+    state: status.state,
+    receivers: status.total,
+    sent: status.sent,
+    notSent: status.pending,
+    refused: outcome.refused.length,
+    uncertain: outcome.uncertain.length,
+    durationMs,
+    byStatus: countByStatus(outcome, result),
+    files,
+  });
+  ctx.out.lines(
+    summaryLines(ctx, {
+      interrupted,
+      durationMs,
+      result,
+      outcome,
+      files,
+      receivers: status.total,
+      queued: { id, notSent: status.pending, resumeCommand },
+    }),
+  );
+  return exitCode;
+}
+
 /** `broadcast`. */
 export function registerBroadcastCommand(program: Command, kit: CommandKit): void {
   program
@@ -404,12 +588,16 @@ export function registerBroadcastCommand(program: Command, kit: CommandKit): voi
       '--out <prefix>',
       'where to write the .resume.json / .uncertain.csv / .failed.csv files (default: ./broadcast-<time>)',
     )
-    .addOption(
-      new Option(
-        '--redis <url>',
-        'run through the durable queue on Redis (not available yet)',
-      ).hideHelp(),
+    .option(
+      '--redis <url>',
+      'run on the durable queue (BullMQ on Redis, e.g. redis://127.0.0.1:6379): Ctrl-C pauses it in Redis; --resume <id> continues it from any machine. Needs the packages bullmq and ioredis',
     )
+    .option('--id <id>', 'with --redis: the broadcast id (default cli-<time>-<random>)')
+    .option(
+      '--prefix <prefix>',
+      "with --redis: the queues' key prefix, as the app's queue.prefix (default {nestjs-viber})",
+    )
+    .option('--bot <name>', "with --redis: the bot's name in the app (default: default)")
     .addHelpText(
       'after',
       '\nEvery receiver is accounted for: sent, refused by Viber (written to <prefix>.failed.csv),\n' +
@@ -432,6 +620,9 @@ export function registerBroadcastCommand(program: Command, kit: CommandKit): voi
     )
     .action(
       kit.action(async (ctx, options: BroadcastOptions): Promise<ExitCode> => {
+        if (options.redis !== undefined && !options.dryRun) {
+          return runQueuedBroadcast(ctx, { ...options, redis: options.redis }, kit.io.readStdin);
+        }
         const input = await readInput(ctx, options, kit.io.readStdin);
         if (options.dryRun) return dryRun(ctx, input, options);
         return runBroadcast(ctx, input, options);
