@@ -185,14 +185,29 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
 
   /**
    * Runs the handlers of a queued callback (a worker of the queued webhook): records the
-   * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does,
-   * without a deadline or the dedupe store (the queue stored the callback once).
+   * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does, with
+   * the user's conversation (session, scene) when `conversations` is on, without a deadline or
+   * the dedupe store (the queue stored the callback once).
    * @internal
    */
   async handleQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+    const turn = this.conversations?.arrive(callback);
     await this.subscribers.record(callback);
     const ctx = new ViberContext(callback, this.client, this.options.name);
-    const run = this.run(ctx);
+    let handled: ViberRunOutcome | undefined;
+    const run = turn
+      ? turn
+          .run(ctx, async (c, conversation) => (handled = await this.run(c, conversation)))
+          .then(
+            (outcome): ViberRunOutcome =>
+              handled ?? {
+                failed: outcome.failed,
+                errors: outcome.failed
+                  ? ["the user's turn or conversation could not be loaded (see the log)"]
+                  : [],
+              },
+          )
+      : this.run(ctx);
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return run;
