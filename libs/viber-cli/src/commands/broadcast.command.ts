@@ -51,12 +51,17 @@ interface BroadcastInput {
   resumeFile?: string;
 }
 
-/** `broadcast-2026-01-31T12-00-00Z` in the working directory (or next to it when taken). */
-function defaultPrefix(cwd: string): string {
-  const stamp = new Date()
+/** Now as `2026-01-31T12-00-00Z` (fit for a file name). */
+function fileStamp(): string {
+  return new Date()
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
     .replace(/:/g, '-');
+}
+
+/** `broadcast-2026-01-31T12-00-00Z` in the working directory (or next to it when taken). */
+function defaultPrefix(cwd: string): string {
+  const stamp = fileStamp();
   let prefix = join(cwd, `broadcast-${stamp}`);
   for (
     let n = 2;
@@ -399,11 +404,7 @@ async function runBroadcast(
 
 /** A broadcast id for `--redis` when `--id` is left out: `cli-2026-01-31T12-00-00Z-3f9a`. */
 function defaultBroadcastId(): string {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
-  return `cli-${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+  return `cli-${fileStamp()}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
 /**
