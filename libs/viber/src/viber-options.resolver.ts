@@ -5,6 +5,10 @@ import type { ViberRetryOptions } from './client/viber-retry.policy';
 import type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
 import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from './types/api.types';
 import type { ViberSender } from './types/message.types';
+import type {
+  ViberMetricsRegistry,
+  ViberTracerProvider,
+} from './observability/viber-observability.options';
 import { ViberOptionsError } from './errors/viber-options.error';
 import {
   VIBER_DEFAULT_API_URL,
@@ -45,6 +49,10 @@ export interface ResolvedViberOptions {
     readonly routeMetadata: ReadonlyArray<readonly [string | symbol, unknown]>;
     readonly routeMetadataOnHandlers: boolean;
   };
+  /** Metrics settings when `metrics` is on. */
+  readonly metrics?: { readonly registry?: ViberMetricsRegistry };
+  /** Tracing settings when `tracing` is on. */
+  readonly tracing?: { readonly tracerProvider?: ViberTracerProvider };
   readonly handling: {
     readonly deadlineMs: number;
     readonly errorStatus: number;
@@ -83,6 +91,59 @@ function routeMetadataOf(
     );
   }
   return Reflect.ownKeys(metadata).map((key) => [key, metadata[key]] as const);
+}
+
+/** `metrics`: off, or its registry (checked to be a prom-client registry). */
+function metricsOf(
+  name: string,
+  metrics: ViberModuleOptions['metrics'],
+): ResolvedViberOptions['metrics'] {
+  if (metrics === undefined || metrics === false) return undefined;
+  if (metrics === true) return {};
+  if (metrics === null || typeof metrics !== 'object') {
+    throw ViberOptionsError.forBot(name, 'metrics', 'must be true, false or { registry? }');
+  }
+  const { registry } = metrics;
+  if (
+    registry !== undefined &&
+    (registry === null ||
+      typeof registry !== 'object' ||
+      typeof registry.registerMetric !== 'function' ||
+      typeof registry.getSingleMetric !== 'function')
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'metrics.registry',
+      "must be a prom-client Registry (with registerMetric and getSingleMetric), e.g. new Registry() from 'prom-client'",
+    );
+  }
+  return { registry };
+}
+
+/** `tracing`: off, or its tracer provider (checked to have getTracer). */
+function tracingOf(
+  name: string,
+  tracing: ViberModuleOptions['tracing'],
+): ResolvedViberOptions['tracing'] {
+  if (tracing === undefined || tracing === false) return undefined;
+  if (tracing === true) return {};
+  if (tracing === null || typeof tracing !== 'object') {
+    throw ViberOptionsError.forBot(name, 'tracing', 'must be true, false or { tracerProvider? }');
+  }
+  const { tracerProvider } = tracing;
+  if (
+    tracerProvider !== undefined &&
+    (tracerProvider === null ||
+      typeof tracerProvider !== 'object' ||
+      typeof tracerProvider.getTracer !== 'function')
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'tracing.tracerProvider',
+      'must be an OpenTelemetry TracerProvider (with getTracer)',
+    );
+  }
+  return { tracerProvider };
 }
 
 /** Normalizes a route: leading slash, no trailing slash. */
@@ -186,6 +247,8 @@ export function resolveViberOptions(
     retry: options.retry,
     rateLimits: options.rateLimits,
     subscribers: { record: options.subscribers?.record ?? true, store: options.subscribers?.store },
+    metrics: metricsOf(name, options.metrics),
+    tracing: tracingOf(name, options.tracing),
     webhook: {
       path: normalizeWebhookPath(rawPath),
       url: webhook.url,

@@ -48,3 +48,11 @@ export function getViberWebhookServiceToken(name: string = VIBER_DEFAULT_BOT_NAM
 export function getViberSubscribersToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
   return `ViberSubscribers:${name}`;
 }
+
+/**
+ * Injection token of a bot's instrumentation (metrics and traces; the no-op unless configured).
+ * @internal
+ */
+export function getViberInstrumentationToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberInstrumentation:${name}`;
+}

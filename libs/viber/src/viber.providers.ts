@@ -9,6 +9,8 @@ import { ViberClient } from './client/viber-client';
 import { ViberBotRegistry } from './core/viber-bot.registry';
 import { ViberCoreModule } from './core/viber-core.module';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
+import type { ViberInstrumentation } from './observability/viber-instrumentation';
+import { createViberInstrumentation } from './observability/viber-instrumentation.factory';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
 import { ViberSubscribers } from './subscribers/viber-subscribers.service';
 import {
@@ -16,6 +18,7 @@ import {
   VIBER_MODULE_OPTIONS,
   getViberBotToken,
   getViberClientToken,
+  getViberInstrumentationToken,
   getViberOptionsToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
@@ -50,7 +53,10 @@ function applyRouteMetadata(
 }
 
 /** A bot's client, with keep-alive agents of its own (released when the client closes). */
-export function createViberClient(options: ResolvedViberOptions): ViberClient {
+export function createViberClient(
+  options: ResolvedViberOptions,
+  instrumentation?: ViberInstrumentation,
+): ViberClient {
   const httpAgent = new HttpAgent({ keepAlive: true });
   const httpsAgent = new HttpsAgent({ keepAlive: true });
   return new ViberClient(new HttpService(axios.create({ httpAgent, httpsAgent })), {
@@ -62,6 +68,7 @@ export function createViberClient(options: ResolvedViberOptions): ViberClient {
     retry: options.retry,
     rateLimits: options.rateLimits,
     ownedAgents: [httpAgent, httpsAgent],
+    instrumentation,
   });
 }
 
@@ -88,14 +95,17 @@ export function createViberBot(
   client: ViberClient,
   subscribers: ViberSubscribers,
   registry: ViberBotRegistry,
+  instrumentation?: ViberInstrumentation,
 ): ViberBot {
   const bot = new ViberBot(
     options,
     client,
     options.handling.dedupeStore ?? new InMemoryDedupeStore(),
     subscribers,
+    instrumentation,
   );
   registry.add(bot);
+  instrumentation?.attachBot(bot);
   return bot;
 }
 
@@ -124,9 +134,15 @@ export function createViberBotProviders(
   const providers: Provider[] = [
     options,
     {
+      // Metrics and traces: loads prom-client / @opentelemetry/api only when configured.
+      provide: getViberInstrumentationToken(name),
+      useFactory: createViberInstrumentation,
+      inject: [getViberOptionsToken(name)],
+    },
+    {
       provide: getViberClientToken(name),
       useFactory: createViberClient,
-      inject: [getViberOptionsToken(name)],
+      inject: [getViberOptionsToken(name), getViberInstrumentationToken(name)],
     },
     {
       provide: getViberSubscribersToken(name),
@@ -141,6 +157,7 @@ export function createViberBotProviders(
         getViberClientToken(name),
         getViberSubscribersToken(name),
         ViberBotRegistry,
+        getViberInstrumentationToken(name),
       ],
     },
     { provide: VIBER_MODULE_BOT, useExisting: getViberBotToken(name) },
@@ -217,6 +234,7 @@ export function defineViberBotModule(
       ...(definition.providers ?? []),
       ...createViberBotProviders(name, controller, path !== undefined),
     ],
-    exports: [...(definition.exports ?? []), ...viberBotExports(name)],
+    // The shared core too: ViberHealthIndicator is injectable wherever the bot's module is.
+    exports: [...(definition.exports ?? []), ...viberBotExports(name), ViberCoreModule],
   };
 }

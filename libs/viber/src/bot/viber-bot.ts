@@ -2,6 +2,11 @@ import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@n
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import {
+  NOOP_INSTRUMENTATION,
+  type ViberCallbackProbe,
+  type ViberInstrumentation,
+} from '../observability/viber-instrumentation';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../viber-options.resolver';
 import { isGuardDenial } from '../routing/guard-denial';
@@ -25,6 +30,8 @@ const OK: ViberWebhookAnswer = Object.freeze({ status: 200 });
 /** Outcome of running the handlers of one callback. */
 interface RunOutcome {
   failed: boolean;
+  /** The callback's instrumentation (metrics, spans). */
+  readonly probe: ViberCallbackProbe;
 }
 
 /** Resolves with the promise's value, or with `'deadline'` after `ms` (the timer is always cleared). */
@@ -65,9 +72,16 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly dedupe: ViberDedupeStore,
     /** The bot's subscriber registry. */
     readonly subscribers: ViberSubscribers,
+    /** What the bot reports to metrics and traces (the no-op unless configured). */
+    readonly instrumentation: ViberInstrumentation = NOOP_INSTRUMENTATION,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
-    this.refusals = new ViberRefusalLog(this.logger);
+    this.refusals = new ViberRefusalLog(
+      this.logger,
+      undefined,
+      undefined,
+      instrumentation.active ? (kind) => instrumentation.callbackRefused(kind) : undefined,
+    );
   }
 
   /** The bot's name. */
@@ -87,6 +101,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   async receive(rawBody: Buffer): Promise<ViberWebhookAnswer> {
     const parsed = parseViberCallback(rawBody);
     if (!parsed.known) {
+      this.instrumentation.callbackIgnored();
       this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
       return OK;
     }
@@ -99,10 +114,12 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    */
   async dispatch(callback: ViberCallback): Promise<ViberWebhookAnswer> {
     const { handling } = this.options;
+    const probe = this.instrumentation.callbackStarted(callback.event, callback.message_token);
     const dedupeKey = handling.dedupeEvents.has(callback.event)
       ? `${this.options.name}:${callback.event}:${callback.message_token}`
       : undefined;
     if (dedupeKey !== undefined && !(await this.claim(dedupeKey))) {
+      probe.duplicate();
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
     }
@@ -120,13 +137,14 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
           }
         : undefined;
     const ctx = new ViberContext(callback, this.client, this.options.name, sink);
-    const run = this.run(ctx);
+    const run = probe.run(() => this.run(ctx, probe));
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
 
     const outcome = await settleWithin(run, handling.deadlineMs);
     answered = true;
     if (outcome === 'deadline') {
+      probe.deadlineExceeded();
       this.logger.warn(
         `Handlers of ${callback.event} ${callback.message_token} still running after ${handling.deadlineMs} ms: answered, they go on in the background`,
       );
@@ -210,9 +228,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   /** Runs every matching handler in order; never rejects. */
-  private async run(ctx: ViberContext): Promise<RunOutcome> {
+  private async run(ctx: ViberContext, probe: ViberCallbackProbe): Promise<RunOutcome> {
     const callback = ctx.callback;
-    const outcome: RunOutcome = { failed: false };
+    const outcome: RunOutcome = { failed: false, probe };
     let ran = 0;
     for (const route of this.routes.get(callback.event)) {
       const match = route.matcher ? route.matcher(callback) : undefined;
@@ -224,6 +242,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       for (const route of this.routes.get('unhandled'))
         await this.invoke(route, ctx, undefined, outcome);
     }
+    probe.end(outcome.failed);
     return outcome;
   }
 
@@ -236,14 +255,17 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   ): Promise<boolean> {
     // A handler whose pattern matched gets its own copy with its match and params.
     const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
+    const handler = outcome.probe.handler(route.name);
     let result: unknown;
     try {
-      result = await route.invoke(view);
+      result = await handler.run(() => route.invoke(view));
     } catch (error) {
       if (isGuardDenial(error)) {
+        handler.end('denied');
         this.reportDenial(route, ctx);
         return false;
       }
+      handler.end('error', error);
       outcome.failed = true;
       this.logger.error(
         `${route.name} failed on ${ctx.event} ${ctx.callback.message_token}: ${error instanceof Error ? error.message : String(error)}`,
@@ -251,9 +273,11 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       );
       return true;
     }
-    if (result !== undefined && result !== null) {
-      await this.replyWith(route, ctx, result as ViberReply, outcome);
-    }
+    const replied =
+      result === undefined ||
+      result === null ||
+      (await handler.run(() => this.replyWith(route, ctx, result as ViberReply, outcome)));
+    handler.end(replied ? 'ok' : 'error');
     return true;
   }
 
@@ -279,20 +303,22 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     ctx: ViberContext,
     reply: ViberReply,
     outcome: RunOutcome,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!REPLYABLE_EVENTS.has(ctx.event) && ctx.event !== 'conversation_started') {
       this.logger.warn(
         `${route.name} returned a value for ${ctx.event}, which cannot be replied to: ignored`,
       );
-      return;
+      return true;
     }
     try {
       await ctx.reply(reply);
+      return true;
     } catch (error) {
       outcome.failed = true;
       this.logger.error(
         `Reply of ${route.name} to ${ctx.event} ${ctx.callback.message_token} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      return false;
     }
   }
 

@@ -27,6 +27,8 @@ export interface ViberRedisSubscriberClient {
     offset: number,
     count: number,
   ): Promise<string[]>;
+  /** `PING` (optional; ioredis has it): health checks use it, else a one-id `ZRANGEBYLEX`. */
+  ping?(): Promise<unknown>;
 }
 
 /** Options of a {@link RedisSubscriberStore}. */
@@ -150,6 +152,15 @@ export class RedisSubscriberStore implements ViberSubscriberStore {
       if (next === undefined) return { items };
       cursor = next;
     }
+  }
+
+  /**
+   * Checks that Redis answers: `PING`, or for a client without `ping()` a read of one id of the
+   * index. Readiness checks call it (and bound how long they wait).
+   */
+  async ping(): Promise<void> {
+    if (typeof this.redis.ping === 'function') await this.redis.ping();
+    else await this.redis.zrangebylex(this.indexKey, '-', '+', 'LIMIT', 0, 1);
   }
 
   private get indexKey(): string {

@@ -42,7 +42,10 @@ export class ViberSignatureGuard implements CanActivate {
 
   /** Checks the signature; leaves the raw body on the request for the controller. */
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.bot.closing) throw new ServiceUnavailableException('The bot is shutting down');
+    if (this.bot.closing) {
+      this.bot.instrumentation.callbackRefused('shutting down');
+      throw new ServiceUnavailableException('The bot is shutting down');
+    }
     const http = context.switchToHttp();
     const request = http.getRequest<ViberWebhookRequest>();
     const { maxBodyBytes: limit, bodyTimeoutMs } = this.bot.options.webhook;
