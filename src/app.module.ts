@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ViberModule } from 'nestjs-viber';
+import { HealthController } from './health/health.controller';
 import { ShopModule } from './shop/shop.module';
 
 /** What the app needs to reach Viber (or the emulator). */
@@ -10,14 +13,20 @@ export interface AppOptions {
   blockedUsers?: readonly string[];
 }
 
-/** The demo bot app. */
+/**
+ * The demo bot app: the shop bot, `GET /health` and `/health/live` (Terminus), and `GET /metrics`
+ * (Prometheus, through @willsoto/nestjs-prometheus: the `viber_*` metrics and the process ones).
+ */
 @Module({})
 export class AppModule {
   /** Builds the app for a token, an API URL and the webhook URL to register. */
   static register(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
+      controllers: [HealthController],
       imports: [
+        TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
+        PrometheusModule.register(),
         ViberModule.forRoot({
           token: options.token,
           apiUrl: options.apiUrl,
@@ -37,6 +46,10 @@ export class AppModule {
             sendPhoto: true,
           },
           include: [ShopModule],
+          // viber_* metrics in prom-client's default registry, which PrometheusModule serves.
+          metrics: true,
+          // Spans for the app's OpenTelemetry SDK, when it registers one (without, nothing).
+          tracing: true,
         }),
         ShopModule.register(options.blockedUsers ?? []),
       ],
