@@ -3,7 +3,12 @@
  * Targets: `limit` (bare node:http doing the same work), `viber-bot` (the official SDK's express
  * middleware), `nest-express-empty` and `nest-fastify-empty` (a Nest app with `rawBody: true` and
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
- * `nest-fastify` (nestjs-viber, full pipeline). Every handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
+ * `nest-fastify` (nestjs-viber, full pipeline), and the same with observability on:
+ * `nest-<platform>-metrics` (`metrics` with a prom-client registry of its own) and
+ * `nest-<platform>-traced` (`metrics` and `tracing`, with the OpenTelemetry SDK recording every
+ * span: sdk-trace-base's provider, a batch processor to an exporter that drops them, the
+ * AsyncLocalStorage context manager). Every handler does nothing. Answers `ready` with its port;
+ * `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,6 +27,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { OnMessage, ViberModule } from 'nestjs-viber';
 import { BENCH_TOKEN, WEBHOOK_PATH } from './callbacks';
 import { serveIpc, signalReady } from './child-process';
+import { observabilityOptions, type Observability } from './observability-options';
 
 /** The targets this script can serve. */
 export const INGEST_TARGETS = [
@@ -31,6 +37,10 @@ export const INGEST_TARGETS = [
   'nest-fastify-empty',
   'nest-express',
   'nest-fastify',
+  'nest-express-metrics',
+  'nest-fastify-metrics',
+  'nest-express-traced',
+  'nest-fastify-traced',
 ] as const;
 /** One of {@link INGEST_TARGETS}. */
 export type IngestTarget = (typeof INGEST_TARGETS)[number];
@@ -140,7 +150,10 @@ class NoopHandlers {
  * A nestjs-viber app. `apiUrl` points at a local stub (nothing leaves the machine; the handler
  * sends nothing anyway). Logger: errors and warnings, as in production.
  */
-async function startNest(platform: 'express' | 'fastify'): Promise<{
+async function startNest(
+  platform: 'express' | 'fastify',
+  observability: Observability,
+): Promise<{
   server: Server;
   app: INestApplication;
 }> {
@@ -158,6 +171,7 @@ async function startNest(platform: 'express' | 'fastify'): Promise<{
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
         webhook: { path: WEBHOOK_PATH },
+        ...(await observabilityOptions(observability)),
       }),
     ],
     providers: [NoopHandlers],
@@ -213,7 +227,15 @@ async function main(): Promise<void> {
   else if (target.endsWith('-empty')) {
     app = await startNestEmpty(target.startsWith('nest-fastify') ? 'fastify' : 'express');
     server = app.getHttpServer() as Server;
-  } else ({ server, app } = await startNest(target === 'nest-fastify' ? 'fastify' : 'express'));
+  } else {
+    const platform = target.startsWith('nest-fastify') ? 'fastify' : 'express';
+    const observability = target.endsWith('-metrics')
+      ? 'metrics'
+      : target.endsWith('-traced')
+        ? 'traced'
+        : 'off';
+    ({ server, app } = await startNest(platform, observability));
+  }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();
     else server.close();

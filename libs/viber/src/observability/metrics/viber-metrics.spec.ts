@@ -6,7 +6,7 @@ import type { PromClientModule } from './prom-client.types';
 import { VIBER_METRICS, ViberMetrics } from './viber-metrics';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
-const names = Object.values(VIBER_METRICS).map((metric) => metric.name);
+const names: string[] = Object.values(VIBER_METRICS).map((metric) => metric.name);
 
 /** The metric names a text mentions (histogram series suffixes removed). */
 function mentioned(text: string): string[] {
