@@ -390,9 +390,10 @@ function observabilityTable(rows: ObservabilityRow[]): string {
     return [
       [
         `${platform === 'fastify' ? 'Fastify' : 'Express'}: ingest with metrics on within 10% of off`,
-        ratio(median(rps)),
         ratio(median(cpu)),
-        verdict(median(rps) >= 0.9),
+        ratio(median(rps)),
+        // Within 10%: at most 1.1 × the CPU per request of off.
+        verdict(median(cpu) >= 1 / 1.1),
       ],
     ];
   });
@@ -411,7 +412,8 @@ function observabilityTable(rows: ObservabilityRow[]): string {
       ],
       lines,
     ),
-    table(['goal', 'measured (req/s)', 'by server CPU per request', 'verdict'], goals),
+    table(['goal', 'by server CPU per request', 'req/s (reference)', 'verdict'], goals),
+    'The verdict uses the server CPU per request (off ÷ on, median of the rounds; within 10% means at least 0.91×): on a shared 2-core machine it moves far less with other load than req/s, which is given for reference.\n',
   ].join('\n');
 }
 

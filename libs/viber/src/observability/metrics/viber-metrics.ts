@@ -244,12 +244,17 @@ export class ViberMetrics {
 }
 
 /**
- * One bot's view of the metrics: label objects are built once per combination and reused, so a
- * recording allocates nothing.
+ * One bot's view of the metrics: label objects are built once per combination and kept in maps
+ * by label value, so a recording allocates nothing and builds no key.
  * @internal
  */
 export class ViberBotMetrics {
-  private readonly labels = new Map<string, PromLabels>();
+  private readonly callbacks = new Map<string, Map<string, PromLabels>>();
+  private readonly events = new Map<string, PromLabels>();
+  private readonly handlers = new Map<string, Map<string, PromLabels>>();
+  private readonly statuses = new Map<string, Map<string, PromLabels>>();
+  private readonly endpoints = new Map<string, PromLabels>();
+  private readonly results = new Map<string, PromLabels>();
 
   constructor(
     /** The shared metrics. */
@@ -259,57 +264,77 @@ export class ViberBotMetrics {
 
   /** One webhook request and its outcome. */
   callback(event: string, outcome: ViberCallbackOutcome): void {
-    this.metrics.callbacks.inc(this.label('c', event, outcome, 'event', 'outcome'));
+    this.metrics.callbacks.inc(this.pair(this.callbacks, event, outcome, 'event', 'outcome'));
   }
 
   /** A callback's handlers ended after `seconds`. */
   callbackDuration(event: string, seconds: number): void {
-    this.metrics.callbackDuration.observe(this.label('e', event, '', 'event'), seconds);
+    this.metrics.callbackDuration.observe(this.one(this.events, event, 'event'), seconds);
   }
 
   /** A callback was answered at the deadline. */
   deadlineExceeded(event: string): void {
-    this.metrics.deadlineExceeded.inc(this.label('e', event, '', 'event'));
+    this.metrics.deadlineExceeded.inc(this.one(this.events, event, 'event'));
   }
 
   /** A handler ended. */
   handler(name: string, outcome: 'ok' | 'error', seconds: number): void {
     this.metrics.handlerDuration.observe(
-      this.label('h', name, outcome, 'handler', 'outcome'),
+      this.pair(this.handlers, name, outcome, 'handler', 'outcome'),
       seconds,
     );
   }
 
   /** An API request ended. */
   apiRequest(endpoint: string, status: string, seconds: number): void {
-    this.metrics.apiRequests.inc(this.label('s', endpoint, status, 'endpoint', 'status'));
-    this.metrics.apiDuration.observe(this.label('p', endpoint, '', 'endpoint'), seconds);
+    this.metrics.apiRequests.inc(this.pair(this.statuses, endpoint, status, 'endpoint', 'status'));
+    this.metrics.apiDuration.observe(this.one(this.endpoints, endpoint, 'endpoint'), seconds);
   }
 
   /** A request will be retried. */
   apiRetried(endpoint: string): void {
-    this.metrics.apiRetries.inc(this.label('p', endpoint, '', 'endpoint'));
+    this.metrics.apiRetries.inc(this.one(this.endpoints, endpoint, 'endpoint'));
   }
 
   /** A rate-limit wait. */
   rateLimitWaited(endpoint: string, seconds: number): void {
-    this.metrics.rateLimitWait.observe(this.label('p', endpoint, '', 'endpoint'), seconds);
+    this.metrics.rateLimitWait.observe(this.one(this.endpoints, endpoint, 'endpoint'), seconds);
   }
 
   /** Broadcast receivers settled. */
   broadcastReceivers(result: ViberBroadcastReceiverResult, count: number): void {
-    if (count > 0)
-      this.metrics.broadcastReceivers.inc(this.label('b', result, '', 'result'), count);
+    if (count > 0) {
+      this.metrics.broadcastReceivers.inc(this.one(this.results, result, 'result'), count);
+    }
   }
 
-  /** The label object of `{ bot, [first]: a, [second]: b }`, built once. */
-  private label(kind: string, a: string, b: string, first: string, second?: string): PromLabels {
-    const key = `${kind}\u0000${a}\u0000${b}`;
-    let labels = this.labels.get(key);
+  /** `{ bot, [name]: value }`, built once. */
+  private one(cache: Map<string, PromLabels>, value: string, name: string): PromLabels {
+    let labels = cache.get(value);
     if (!labels) {
-      labels = { bot: this.bot, [first]: a };
-      if (second !== undefined) labels[second] = b;
-      this.labels.set(key, labels);
+      labels = { bot: this.bot, [name]: value };
+      cache.set(value, labels);
+    }
+    return labels;
+  }
+
+  /** `{ bot, [first]: a, [second]: b }`, built once. */
+  private pair(
+    cache: Map<string, Map<string, PromLabels>>,
+    a: string,
+    b: string,
+    first: string,
+    second: string,
+  ): PromLabels {
+    let byB = cache.get(a);
+    if (!byB) {
+      byB = new Map();
+      cache.set(a, byB);
+    }
+    let labels = byB.get(b);
+    if (!labels) {
+      labels = { bot: this.bot, [first]: a, [second]: b };
+      byB.set(b, labels);
     }
     return labels;
   }
