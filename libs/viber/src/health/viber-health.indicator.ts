@@ -72,6 +72,7 @@ export class ViberHealthIndicator {
     { readonly pending: Promise<AccountAnswer>; answer?: AccountAnswer }
   >();
 
+  /** Created by Nest (the module provides it). @internal */
   constructor(private readonly registry: ViberBotRegistry) {}
 
   /**
