@@ -7,8 +7,11 @@
  * `nest-<platform>-metrics` (`metrics` with a prom-client registry of its own) and
  * `nest-<platform>-traced` (`metrics` and `tracing`, with the OpenTelemetry SDK recording every
  * span: sdk-trace-base's provider, a batch processor to an exporter that drops them, the
- * AsyncLocalStorage context manager). Every handler does nothing. Answers `ready` with its port;
- * `cpu`, `memory` and `exit` over IPC.
+ * AsyncLocalStorage context manager); `nest-express-queue` and `nest-fastify-queue`
+ * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
+ * stores each callback as a job and answers; this process's workers run the handlers, unless
+ * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every handler does nothing. Answers
+ * `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -41,6 +44,8 @@ export const INGEST_TARGETS = [
   'nest-fastify-metrics',
   'nest-express-traced',
   'nest-fastify-traced',
+  'nest-express-queue',
+  'nest-fastify-queue',
 ] as const;
 /** One of {@link INGEST_TARGETS}. */
 export type IngestTarget = (typeof INGEST_TARGETS)[number];
@@ -153,6 +158,7 @@ class NoopHandlers {
 async function startNest(
   platform: 'express' | 'fastify',
   observability: Observability,
+  queued = false,
 ): Promise<{
   server: Server;
   app: INestApplication;
@@ -170,8 +176,18 @@ async function startNest(
         token: BENCH_TOKEN,
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
-        webhook: { path: WEBHOOK_PATH },
+        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline' },
         ...(await observabilityOptions(observability)),
+        ...(queued
+          ? {
+              queue: {
+                connection: { host: '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT) },
+                prefix: `{bench-ingest-${process.pid}}`,
+                // BENCH_QUEUE_WORKERS=0: a producer-only replica (stores callbacks, runs none).
+                workers: process.env.BENCH_QUEUE_WORKERS !== '0',
+              },
+            }
+          : {}),
       }),
     ],
     providers: [NoopHandlers],
@@ -234,7 +250,7 @@ async function main(): Promise<void> {
       : target.endsWith('-traced')
         ? 'traced'
         : 'off';
-    ({ server, app } = await startNest(platform, observability));
+    ({ server, app } = await startNest(platform, observability, target.endsWith('-queue')));
   }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();

@@ -109,6 +109,8 @@ const INGEST_LABELS: Record<IngestTarget, string> = {
   'nest-fastify-metrics': 'nestjs-viber on Fastify, metrics on',
   'nest-express-traced': 'nestjs-viber on Express, metrics and traces on',
   'nest-fastify-traced': 'nestjs-viber on Fastify, metrics and traces on',
+  'nest-express-queue': 'nestjs-viber on Express, queued webhook',
+  'nest-fastify-queue': 'nestjs-viber on Fastify, queued webhook',
 };
 
 async function cpuSeconds(child: BenchChild): Promise<number> {

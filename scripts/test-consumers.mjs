@@ -7,11 +7,17 @@
  *
  *   nest11-cjs   Nest 11, CommonJS, Express, class-validator 0.14
  *   nest12-esm   Nest 12, ESM ("type": "module"), Fastify, class-validator 0.15
+ *   nest11-queue Nest 11, CommonJS, Express, with the optional peers (BullMQ 5, ioredis,
+ *                @nestjs/bullmq 11) and the queue on, against a redis-server it starts
+ *
+ * The first two install no optional peer: they prove an app without the `queue` option needs none.
  *
  * For each: `npm ci` from the fixture's committed lock file (everything but the tarball is
- * pinned), `npm install --no-save ./nestjs-viber.tgz` (which must add exactly one package and no
- * install script, and leave the lock file alone), `npm run build` (tsc, skipLibCheck off so the
- * shipped declarations are type-checked), `npm start` (the app talks to the emulator and exits 0).
+ * pinned), `npm install --no-save ./nestjs-viber.tgz` (which must add nestjs-viber and only what
+ * its dependencies — the command line's commander and cli-progress — bring, no install script,
+ * and leave the lock file alone), `npm run build` (tsc, skipLibCheck off so the shipped
+ * declarations are type-checked), `npm start` (the app talks to the emulator and exits 0), and
+ * the linked bin `nestjs-viber broadcast --dry-run`.
  * npm must not warn EBADENGINE.
  *
  * Each fixture runs on the Node its package.json asks for (`engines.node`): the machine's Node
@@ -54,7 +60,9 @@ if (fixtures.length === 0) fail(`no fixture in ${fixturesDir} matches ${only.joi
 
 /** Paths `npm pack` may ship; anything else (tests, benchmarks, the demo app, sources) fails. */
 const ALLOWED_FILE =
-  /^(package\.json|README\.md|LICENSE|dist\/(viber|viber-testing)\/.+\.(js|d\.ts))$/;
+  /^(package\.json|README\.md|LICENSE|docs\/protocol\/[A-Za-z-]+\.md|dist\/(viber|viber-testing|viber-cli)\/.+\.(js|d\.ts))$/;
+/** The command line's dependencies: the only `dependencies` of the package. */
+const RUNTIME_DEPENDENCIES = ['cli-progress', 'commander'];
 const FORBIDDEN_FILE =
   /(^|[/.])(spec|specs|test|tests|e2e-spec|bench|benchmarks?|demo|fixtures)([/.]|$)|(^|\/)src\//;
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
@@ -246,12 +254,50 @@ function sha256(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** Installed package paths (`node_modules/...`) from npm's hidden lock file. */
-function installedPackages(appDir) {
+/** The entries of npm's hidden lock file (`node_modules/...` → entry). */
+function installedEntries(appDir) {
   const hidden = JSON.parse(
     readFileSync(join(appDir, 'node_modules', '.package-lock.json'), 'utf8'),
   );
-  return new Set(Object.keys(hidden.packages).filter((path) => path !== ''));
+  return Object.fromEntries(Object.entries(hidden.packages).filter(([path]) => path !== ''));
+}
+
+/** Installed package paths (`node_modules/...`). */
+function installedPackages(appDir) {
+  return new Set(Object.keys(installedEntries(appDir)));
+}
+
+/**
+ * The installed paths nestjs-viber's `dependencies` bring, transitively, resolved the way Node
+ * does (the nearest node_modules folder first).
+ */
+function dependencyClosure(entries, from) {
+  const closure = new Set();
+  const visit = (path) => {
+    for (const name of Object.keys(entries[path]?.dependencies ?? {})) {
+      let base = path;
+      let found;
+      for (;;) {
+        const candidate = `${base}/node_modules/${name}`.replace(/^\//, '');
+        if (entries[candidate]) {
+          found = candidate;
+          break;
+        }
+        const parent = base.lastIndexOf('/node_modules/');
+        if (parent === -1) {
+          if (entries[`node_modules/${name}`]) found = `node_modules/${name}`;
+          break;
+        }
+        base = base.slice(0, parent);
+      }
+      if (found && !closure.has(found)) {
+        closure.add(found);
+        visit(found);
+      }
+    }
+  };
+  visit(from);
+  return closure;
 }
 
 /** The `npm pack --json` answer for the package folder (one package). */
@@ -292,6 +338,7 @@ for (const required of [
   'dist/viber-testing/index.js',
   'dist/viber-testing/index.d.ts',
   'dist/viber-testing/emulator/chat-page/client/chat-page.client.js',
+  'dist/viber-cli/main.js',
 ]) {
   if (!shipped.includes(required)) fail(`npm pack --dry-run does not list ${required}`);
 }
@@ -311,8 +358,14 @@ const scripts = Object.keys(manifest.scripts ?? {}).filter((name) =>
   INSTALL_SCRIPTS.includes(name),
 );
 if (scripts.length > 0) fail(`the packed package.json has install scripts: ${scripts.join(', ')}`);
-if (Object.keys(manifest.dependencies ?? {}).length > 0) {
-  fail(`the packed package.json has runtime dependencies: ${Object.keys(manifest.dependencies)}`);
+const dependencies = Object.keys(manifest.dependencies ?? {}).sort();
+if (dependencies.join() !== RUNTIME_DEPENDENCIES.join()) {
+  fail(
+    `the packed package.json has dependencies ${dependencies} (expected ${RUNTIME_DEPENDENCIES})`,
+  );
+}
+if (manifest.bin?.['nestjs-viber'] !== './dist/viber-cli/main.js') {
+  fail('the packed package.json has no bin nestjs-viber → ./dist/viber-cli/main.js');
 }
 console.log(
   `test-consumers: packed ${basename(tarball)} (sha256 ${sha256(tarball).slice(0, 16)}…) in ${work}`,
@@ -362,12 +415,20 @@ for (const fixture of fixtures) {
     step = Date.now();
     const before = installedPackages(appDir);
     const install = npm(['install', '--no-save', ...npmFlags, './nestjs-viber.tgz']);
-    const added = [...installedPackages(appDir)].filter((path) => !before.has(path));
-    if (added.length !== 1 || added[0] !== 'node_modules/nestjs-viber') {
+    const entries = installedEntries(appDir);
+    const added = Object.keys(entries).filter((path) => !before.has(path));
+    // Only nestjs-viber and what its own dependencies (the command line's) bring.
+    const allowed = dependencyClosure(entries, 'node_modules/nestjs-viber');
+    const extra = added.filter(
+      (path) => path !== 'node_modules/nestjs-viber' && !allowed.has(path),
+    );
+    if (!added.includes('node_modules/nestjs-viber') || extra.length > 0) {
       throw new Error(
-        `installing the tarball added ${added.join(', ') || 'nothing'}; expected only nestjs-viber`,
+        `installing the tarball added ${added.join(', ') || 'nothing'}; expected nestjs-viber and its dependencies only`,
       );
     }
+    const scripted = added.filter((path) => entries[path].hasInstallScript);
+    if (scripted.length > 0) throw new Error(`install scripts in ${scripted.join(', ')}`);
     if (/install-scripts[\s\S]*nestjs-viber/.test(install.stdout + install.stderr)) {
       throw new Error('npm reported install scripts for nestjs-viber');
     }
@@ -381,7 +442,14 @@ for (const fixture of fixtures) {
       throw new Error('installing the tarball changed the committed lock file');
     }
     console.log(
-      '    the tarball added exactly one package (nestjs-viber), no install script, lock file unchanged',
+      `    the tarball added nestjs-viber and ${added.length - 1} packages of its dependencies ` +
+        `(${
+          added
+            .filter((path) => path !== 'node_modules/nestjs-viber')
+            .map((path) => path.replace(/^.*node_modules\//, ''))
+            .join(', ') || 'already installed'
+        }), ` +
+        'no install script, lock file unchanged',
     );
     const installTime = seconds(step);
 
@@ -396,11 +464,26 @@ for (const fixture of fixtures) {
     }
     const startTime = seconds(step);
 
+    // The bin, linked by npm and loading the app's Nest: a dry run sends nothing.
+    step = Date.now();
+    const binPath = join(appDir, 'node_modules', '.bin', 'nestjs-viber');
+    const dryRun = spawnSync(
+      binPath,
+      ['broadcast', '--to', '-', '--text', 'Hi', '--sender', 'Bot', '--dry-run', '--json'],
+      { cwd: appDir, env: node.env, encoding: 'utf8', input: 'u1\nu2\n', timeout: 60_000 },
+    );
+    const requests = dryRun.status === 0 ? JSON.parse(dryRun.stdout).requests : undefined;
+    if (requests?.[0]?.body?.broadcast_list?.join() !== 'u1,u2') {
+      throw new Error(`the nestjs-viber bin failed (${dryRun.status}): ${dryRun.stderr}`);
+    }
+    console.log('    node_modules/.bin/nestjs-viber broadcast --dry-run: ok');
+    const binTime = seconds(step);
+
     results.push([
       fixture,
       'passed',
       seconds(fixtureStarted),
-      `node ${nodeTime}, npm ci ${ciTime}, tarball ${installTime}, tsc ${buildTime}, run ${startTime}`,
+      `node ${nodeTime}, npm ci ${ciTime}, tarball ${installTime}, tsc ${buildTime}, run ${startTime}, bin ${binTime}`,
     ]);
   } catch (error) {
     console.error(`    FAILED: ${error.message}`);

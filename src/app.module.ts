@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { ViberModule } from 'nestjs-viber';
+import { ViberModule, type ViberConversationsOptions } from 'nestjs-viber';
 import { HealthController } from './health/health.controller';
 import { ShopModule } from './shop/shop.module';
 
@@ -11,6 +11,8 @@ export interface AppOptions {
   apiUrl?: string;
   webhookUrl?: string;
   blockedUsers?: readonly string[];
+  /** Sessions and the order wizard: default in memory; a `RedisSessionStore` survives restarts. */
+  conversations?: ViberConversationsOptions;
 }
 
 /**
@@ -50,6 +52,7 @@ export class AppModule {
           metrics: true,
           // Spans for the app's OpenTelemetry SDK, when it registers one (without, nothing).
           tracing: true,
+          conversations: options.conversations ?? {},
         }),
         ShopModule.register(options.blockedUsers ?? []),
       ],

@@ -283,9 +283,33 @@ describe('ViberClient reliability', () => {
         onProgress: (p) => progress.push(p),
       });
       expect(progress).toEqual([
-        { total: 650, sent: 299, failed: 1, uncertain: 0, requests: 1 },
-        { total: 650, sent: 598, failed: 2, uncertain: 0, requests: 2 },
-        { total: 650, sent: 647, failed: 3, uncertain: 0, requests: 3 },
+        {
+          total: 650,
+          sent: 299,
+          failed: 1,
+          uncertain: 0,
+          requests: 1,
+          settled: 300,
+          complete: true,
+        },
+        {
+          total: 650,
+          sent: 598,
+          failed: 2,
+          uncertain: 0,
+          requests: 2,
+          settled: 600,
+          complete: true,
+        },
+        {
+          total: 650,
+          sent: 647,
+          failed: 3,
+          uncertain: 0,
+          requests: 3,
+          settled: 650,
+          complete: true,
+        },
       ]);
       expect(result.sent + result.failed_list.length).toBe(650);
     });
@@ -333,6 +357,8 @@ describe('ViberClient reliability', () => {
         failed: 0,
         uncertain: 300,
         requests: 3,
+        settled: 900,
+        complete: true,
       });
     });
 

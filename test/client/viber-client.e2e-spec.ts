@@ -216,6 +216,7 @@ describe('ViberClient against a real HTTP server', () => {
             uncertain_list: [],
             requests: 1,
             sent: 0,
+            total: 2,
             message_tokens: [expected.message_token],
             failed_list: expected.failed_list,
             aborted: false,
@@ -285,6 +286,7 @@ describe('ViberClient against a real HTTP server', () => {
         uncertain_list: [],
         requests: 2,
         sent: 299,
+        total: 301,
         aborted: false,
         message_tokens: ['7000000000000000001', '7000000000000000002'],
         failed_list: [

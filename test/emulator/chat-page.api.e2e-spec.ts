@@ -200,6 +200,75 @@ describe('Chat page endpoints', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it('shows what the emulator flags: on the bot message, and as notes for other requests', async () => {
+    webhook = await TestWebhook.start();
+    emulator = await ViberEmulator.start({
+      token: TOKEN,
+      webhook: webhook.url,
+      deliveryReceipts: false,
+      users: [{ id: 'alice', subscribed: true }],
+    });
+    const stream = await EventStreamClient.open(`${emulator.origin}/_emulator/events`);
+    await stream.until('info', () => stream.of('info').length === 1);
+
+    const keyboard = {
+      Type: 'keyboard',
+      Buttons: [{ ActionBody: 'go', Text: 'Go', OpenUrlType: 'external' }],
+    };
+    const sent = await callApi(
+      emulator.url,
+      'send_message',
+      { receiver: 'alice', sender: SENDER, type: 'text', text: 'Typo', keyboard },
+      TOKEN,
+    );
+    expect(sent.body.status).toBe(0);
+    const flagged =
+      'keyboard.Buttons[0].OpenUrlType is not a field Viber knows: Viber ignores it (did you mean OpenURLType?)';
+    await stream.until('the bot entry', () => stream.entries().some((e) => e.kind === 'bot'));
+    expect(stream.entries()).toEqual([
+      expect.objectContaining({ kind: 'bot', userId: 'alice', warnings: [flagged] }),
+    ]);
+    const conversation = (await page('users/alice/messages', '', 'GET'))
+      .body as unknown as ChatPageConversation;
+    expect(conversation.entries).toEqual([expect.objectContaining({ warnings: [flagged] })]);
+
+    // A message without anything to flag has no `warnings` key.
+    await callApi(
+      emulator.url,
+      'send_message',
+      { receiver: 'alice', sender: SENDER, type: 'text', text: 'Fine' },
+      TOKEN,
+    );
+    await stream.until('the second entry', () => stream.entries().length === 2);
+    expect(stream.entries()[1]).not.toHaveProperty('warnings');
+
+    // Other requests: a warning note; a refused message: the warning in the error note.
+    await callApi(emulator.url, 'get_online', { ids: ['alice'], user_ids: ['x'] }, TOKEN);
+    await callApi(
+      emulator.url,
+      'send_message',
+      { reciever: 'alice', sender: SENDER, type: 'text', text: 'Lost' },
+      TOKEN,
+    );
+    await stream.until('two notes', () => stream.entries().length === 4);
+    expect(stream.entries().slice(2)).toEqual([
+      expect.objectContaining({
+        kind: 'note',
+        level: 'warning',
+        userId: null,
+        text: "The bot's get_online: Warning: user_ids is not a field Viber knows: Viber ignores it",
+      }),
+      expect.objectContaining({
+        kind: 'note',
+        level: 'error',
+        text:
+          "The bot's send_message was refused: status 4 (missingData: receiver is required). " +
+          'Warning: reciever is not a field Viber knows: Viber ignores it (did you mean receiver?)',
+      }),
+    ]);
+    stream.close();
+  });
+
   it('streams the conversation live and taps buttons as Viber does', async () => {
     webhook = await TestWebhook.start();
     emulator = await ViberEmulator.start({ token: TOKEN, retrySchedule: [] });
@@ -230,7 +299,14 @@ describe('Chat page endpoints', () => {
         await callApi(
           emulator.url,
           'send_message',
-          { receiver: body.sender!.id, sender: SENDER, type: 'text', text: 'Pick', keyboard: MENU },
+          {
+            receiver: body.sender!.id,
+            sender: SENDER,
+            type: 'text',
+            text: 'Pick',
+            keyboard: MENU,
+            min_api_version: 3, // share-phone, location-picker, none (docs/protocol/api-versions.md)
+          },
           TOKEN,
         );
       }

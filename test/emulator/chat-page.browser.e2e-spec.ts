@@ -149,7 +149,7 @@ describe('Chat page in Chromium', () => {
     ]);
     return {
       type: 'rich_media',
-      min_api_version: 2,
+      min_api_version: 3, // rich media needs 2, `none` buttons 3 (docs/protocol/api-versions.md)
       alt_text: 'Our pizzas',
       rich_media: {
         Type: 'rich_media',
@@ -346,6 +346,21 @@ describe('Chat page in Chromium', () => {
       '&lt;script&gt;document.body.dataset.xss=2&lt;/script&gt;<u>under</u> <s>gone</s> <span style="color: rgb(255, 0, 0); font-size: 20px;">red</span> <i>it</i>',
     );
     expect(await page.evaluate('document.body.dataset.xss')).toBeUndefined();
+
+    // A field Viber does not know is accepted, and flagged under the message.
+    await reply('alice', {
+      type: 'text',
+      text: 'Typo inside',
+      keyboard: {
+        Type: 'keyboard',
+        Buttons: [{ ActionBody: 'y', Text: 'Yes', Colums: 3 } as ViberButton],
+      },
+    });
+    const flagged = page.locator('.msg.bot', { hasText: 'Typo inside' });
+    await flagged.locator('.warnings').waitFor();
+    expect(await flagged.locator('.warnings li').allTextContents()).toEqual([
+      '⚠ keyboard.Buttons[0].Colums is not a field Viber knows: Viber ignores it (did you mean Columns?)',
+    ]);
 
     // The composer sends pictures, locations and contacts too.
     await page.selectOption('#kind', 'picture');

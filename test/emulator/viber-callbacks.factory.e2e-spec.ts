@@ -218,6 +218,11 @@ describe('requiredApiLevel', () => {
     [fixture('requests/send_message.rich_media.json'), 1],
     [fixture('requests/send_message.keyboard.json'), 1],
     [{ keyboard: { Buttons: [{ ActionBody: 'a', InternalBrowser: {} }] } }, 3],
+    [{ keyboard: { Buttons: [{ ActionBody: 'a', ActionType: 'share-phone' }] } }, 3],
+    [{ keyboard: { Buttons: [{ ActionBody: 'a', ActionType: 'location-picker' }] } }, 3],
+    [{ keyboard: { Buttons: [{ ActionBody: 'a', ActionType: 'none' }] } }, 3],
+    [{ keyboard: { Buttons: [{ ActionBody: 'a', ActionType: 'reply' }] } }, 1],
+    [{ keyboard: { InputFieldState: null, Buttons: [{ ActionBody: 'a', Map: null }] } }, 1],
     [{ keyboard: { Buttons: [{ ActionBody: 'a', Text: '<s>old</s>' }] } }, 4],
     [{ keyboard: { ButtonsGroupRows: 2, Buttons: [] } }, 4],
     [

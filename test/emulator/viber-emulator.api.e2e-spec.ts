@@ -64,7 +64,7 @@ describe('ViberEmulator API', () => {
     const huge = 'x'.repeat(31 * 1024);
     const ids = (count: number): string[] => Array.from({ length: count }, (_, i) => `user${i}`);
     const cases: Case[] = [
-      // Token (SPEC §1)
+      // Token (docs/protocol/endpoints.md, "Authentication")
       {
         name: 'no auth token at all',
         endpoint: 'send_message',
@@ -96,7 +96,7 @@ describe('ViberEmulator API', () => {
         token: null,
         status: 2,
       },
-      // Body (SPEC §1, §2)
+      // Body (docs/protocol/endpoints.md, "Transport"; docs/protocol/status-codes.md)
       {
         name: 'body that is not JSON',
         endpoint: 'send_message',
@@ -112,7 +112,7 @@ describe('ViberEmulator API', () => {
         body: text({ tracking_data: huge }),
         status: 3,
       },
-      // send_message common fields (SPEC §1.2)
+      // send_message common fields (docs/protocol/messages.md, "Common fields")
       {
         name: 'send_message without receiver',
         endpoint: 'send_message',
@@ -174,7 +174,7 @@ describe('ViberEmulator API', () => {
         body: text({ min_api_version: 'two' }),
         status: 3,
       },
-      // Message types (SPEC §6)
+      // Message types (docs/protocol/messages.md, "Types")
       {
         name: 'text message without text',
         endpoint: 'send_message',
@@ -259,12 +259,58 @@ describe('ViberEmulator API', () => {
         body: text({ type: 'rich_media', min_api_version: 2 }),
         status: 4,
       },
-      // Keyboards and API levels (SPEC §7, §8)
+      // Keyboards and API levels (docs/protocol/keyboards.md, docs/protocol/api-versions.md)
       {
         name: 'keyboard without Buttons',
         endpoint: 'send_message',
         body: text({ keyboard: { Type: 'keyboard' } }),
         status: 4,
+      },
+      {
+        name: 'keyboard without Type (docs/protocol/keyboards.md)',
+        endpoint: 'send_message',
+        body: text({ keyboard: { Buttons: keyboard().Buttons } }),
+        status: 4,
+      },
+      {
+        name: 'keyboard that is not an object',
+        endpoint: 'send_message',
+        body: text({ keyboard: 'menu' }),
+        status: 3,
+      },
+      {
+        name: 'text sent as null (docs/protocol/null-fields.md)',
+        endpoint: 'send_message',
+        body: text({ text: null }),
+        status: 4,
+      },
+      {
+        name: 'share-phone button without min_api_version (docs/protocol/api-versions.md)',
+        endpoint: 'send_message',
+        body: text({ keyboard: keyboard({}, { ActionType: 'share-phone' }) }),
+        status: 14,
+      },
+      {
+        name: 'location-picker button with min_api_version 2',
+        endpoint: 'send_message',
+        body: text({
+          min_api_version: 2,
+          keyboard: keyboard({}, { ActionType: 'location-picker' }),
+        }),
+        status: 14,
+      },
+      {
+        name: 'none button in rich media with min_api_version 2',
+        endpoint: 'send_message',
+        body: text({
+          type: 'rich_media',
+          min_api_version: 2,
+          rich_media: {
+            Type: 'rich_media',
+            Buttons: [{ ActionType: 'none', ActionBody: 'x', Text: 'Label' }],
+          },
+        }),
+        status: 14,
       },
       {
         name: 'keyboard button without ActionBody',
@@ -300,7 +346,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: 'old', min_api_version: 3 }),
         status: 13,
       },
-      // Receivers (SPEC §2, §3.4)
+      // Receivers (docs/protocol/status-codes.md; docs/protocol/callbacks.md, "Subscription")
       {
         name: 'unknown receiver',
         endpoint: 'send_message',
@@ -313,7 +359,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: 'bob' }),
         status: 6,
       },
-      // broadcast_message (SPEC §1.3)
+      // broadcast_message (docs/protocol/endpoints.md, "broadcast_message")
       {
         name: 'broadcast without broadcast_list',
         endpoint: 'broadcast_message',
@@ -344,7 +390,7 @@ describe('ViberEmulator API', () => {
         body: text({ receiver: undefined, broadcast_list: [ALICE], text: '' }),
         status: 3,
       },
-      // get_online (SPEC §1.6)
+      // get_online (docs/protocol/endpoints.md, "get_online")
       { name: 'get_online without ids', endpoint: 'get_online', body: {}, status: 4 },
       {
         name: 'get_online with 101 ids',
@@ -358,7 +404,7 @@ describe('ViberEmulator API', () => {
         body: { ids: [ALICE, 7] },
         status: 3,
       },
-      // get_user_details (SPEC §1.5)
+      // get_user_details (docs/protocol/endpoints.md, "get_user_details")
       { name: 'get_user_details without id', endpoint: 'get_user_details', body: {}, status: 4 },
       {
         name: 'get_user_details of an unknown user',
@@ -366,7 +412,7 @@ describe('ViberEmulator API', () => {
         body: { id: 'nobody==' },
         status: 5,
       },
-      // set_webhook (SPEC §1.1)
+      // set_webhook (docs/protocol/endpoints.md, "set_webhook")
       {
         name: 'set_webhook without url',
         endpoint: 'set_webhook',
@@ -403,7 +449,7 @@ describe('ViberEmulator API', () => {
         body: { url: 'http://127.0.0.1:1/unreachable' },
         status: 1,
       },
-      // post (SPEC §1.7)
+      // post (docs/protocol/endpoints.md, "post")
       {
         name: 'post without from',
         endpoint: 'post',
@@ -588,6 +634,255 @@ describe('ViberEmulator API', () => {
       expect(emulator.requests.some((request) => request.status === ViberStatus.badData)).toBe(
         true,
       );
+    });
+  });
+
+  describe('null fields count as absent (docs/protocol/null-fields.md)', () => {
+    it('accepts keyboard, tracking_data, chat_id, min_api_version and alt_text sent as null', async () => {
+      const answer = await callApi(
+        emulator.url,
+        'send_message',
+        text({
+          sender: { name: 'Test Bot', avatar: null },
+          keyboard: null,
+          tracking_data: null,
+          chat_id: null,
+          min_api_version: null,
+        }),
+        TOKEN,
+      );
+      expect(answer.body).toMatchObject({ status: 0, status_message: 'ok' });
+      const record = emulator.botMessages.at(-1)!;
+      // The device gets the message without them.
+      expect(record.message).toEqual({ sender: { name: 'Test Bot' }, type: 'text', text: 'hi' });
+      expect(record.keyboard).toBeUndefined();
+      expect(record.trackingData).toBeUndefined();
+      expect(record.warnings).toEqual([]);
+
+      const rich = await callApi(
+        emulator.url,
+        'send_message',
+        {
+          ...fixture('requests/send_message.rich_media.json'),
+          min_api_version: 2,
+          alt_text: null,
+          keyboard: null,
+        },
+        TOKEN,
+      );
+      expect(rich.body.status).toBe(0);
+    });
+
+    it('accepts null flags of set_webhook and a null keyboard in a post', async () => {
+      const hooked = await callApi(
+        emulator.url,
+        'set_webhook',
+        { url: webhook.url, send_name: null, send_photo: null, is_inline: null, event_types: null },
+        TOKEN,
+      );
+      expect(hooked.body.status).toBe(0);
+      expect(emulator.webhook?.url).toBe(webhook.url);
+      const posted = await callApi(
+        emulator.url,
+        'post',
+        { from: emulator.account.adminId, sender: SENDER, type: 'text', text: 'x', keyboard: null },
+        TOKEN,
+      );
+      expect(posted.body.status).toBe(0);
+    });
+
+    it('accepts share-phone, location-picker and none buttons with min_api_version 3', async () => {
+      const answer = await callApi(
+        emulator.url,
+        'send_message',
+        text({
+          min_api_version: 3,
+          keyboard: {
+            Type: 'keyboard',
+            Buttons: [
+              { ActionType: 'share-phone', ActionBody: 'phone', Text: 'Phone', Columns: 2 },
+              { ActionType: 'location-picker', ActionBody: 'where', Text: 'Where', Columns: 2 },
+              { ActionType: 'none', ActionBody: 'label', Text: 'Label', Columns: 2 },
+            ],
+          },
+        }),
+        TOKEN,
+      );
+      expect(answer.body.status).toBe(0);
+    });
+
+    it('names the feature and the levels when refusing', async () => {
+      const answer = await callApi(
+        emulator.url,
+        'send_message',
+        text({ keyboard: keyboard({}, { ActionType: 'share-phone' }) }),
+        TOKEN,
+      );
+      expect(answer.body.status_message).toBe(
+        'incompatibleWithVersion: keyboard.Buttons[0].ActionType "share-phone" needs min_api_version 3 (declared 1)',
+      );
+      const missingType = await callApi(
+        emulator.url,
+        'send_message',
+        text({ keyboard: { Buttons: keyboard().Buttons } }),
+        TOKEN,
+      );
+      expect(missingType.body.status_message).toBe(
+        'missingData: keyboard.Type is required (must be "keyboard")',
+      );
+    });
+  });
+
+  describe('flags fields Viber does not know (docs/protocol/unknown-fields.md)', () => {
+    it('accepts a message with misspelled fields and reports each one', async () => {
+      const seen: unknown[] = [];
+      const listener = (warning: unknown): void => void seen.push(warning);
+      emulator.on('warning', listener);
+      const before = emulator.warnings.length;
+      const answer = await callApi(
+        emulator.url,
+        'send_message',
+        text({
+          trackingData: 'camelCase',
+          keyboard: keyboard(
+            { Colums: 6 },
+            { OpenUrlType: 'external', InternalBrowser: { Mode: 'fullscreen', Titel: 'x' } },
+          ),
+          min_api_version: 3,
+        }),
+        TOKEN,
+      );
+      emulator.off('warning', listener);
+      expect(answer.body.status).toBe(0);
+      const expected = [
+        {
+          path: 'trackingData',
+          message: 'is not a field Viber knows: Viber ignores it (did you mean tracking_data?)',
+        },
+        {
+          path: 'keyboard.Buttons[0].OpenUrlType',
+          message: 'is not a field Viber knows: Viber ignores it (did you mean OpenURLType?)',
+        },
+        {
+          path: 'keyboard.Buttons[0].InternalBrowser.Titel',
+          message: 'is not a field Viber knows: Viber ignores it',
+        },
+        {
+          path: 'keyboard.Colums',
+          message: 'is not a field Viber knows: Viber ignores it',
+        },
+      ];
+      expect(emulator.requests.at(-1)!.warnings).toEqual(expected);
+      await emulator.waitForBotMessages(1);
+      expect(emulator.botMessages.at(-1)!.warnings).toEqual(expected);
+      const logged = emulator.warnings.slice(before);
+      expect(logged).toEqual(
+        expected.map((issue) => ({
+          ...issue,
+          source: 'send_message',
+          userId: ALICE,
+          timestamp: expect.any(Number) as unknown,
+        })),
+      );
+      expect(seen).toEqual(logged);
+    });
+
+    it('suggests the field a refused request misspelled', async () => {
+      const answer = await callApi(
+        emulator.url,
+        'send_message',
+        { recevier: ALICE, sender: SENDER, type: 'text', text: 'hi' },
+        TOKEN,
+      );
+      expect(answer.body.status).toBe(4);
+      expect(emulator.requests.at(-1)!.warnings).toEqual([
+        {
+          path: 'recevier',
+          message: 'is not a field Viber knows: Viber ignores it (did you mean receiver?)',
+        },
+      ]);
+      const details = await callApi(emulator.url, 'get_user_details', { ID: ALICE }, TOKEN);
+      expect(details.body.status).toBe(4);
+      expect(emulator.warnings.at(-1)).toMatchObject({
+        source: 'get_user_details',
+        path: 'ID',
+        message: 'is not a field Viber knows: Viber ignores it (did you mean id?)',
+        userId: undefined,
+      });
+    });
+
+    it("reports the oddities of Viber's own examples, and nothing for the others", async () => {
+      const before = emulator.warnings.length;
+      for (const name of ['text', 'picture', 'video', 'file', 'contact', 'location', 'url']) {
+        const body = fixtureText(`requests/send_message.${name}.json`);
+        expect((await callApi(emulator.url, 'send_message', body, TOKEN)).body.status).toBe(0);
+      }
+      for (const name of ['sticker', 'keyboard']) {
+        const body = fixtureText(`requests/send_message.${name}.json`);
+        expect((await callApi(emulator.url, 'send_message', body, TOKEN)).body.status).toBe(0);
+      }
+      expect(emulator.warnings.length).toBe(before);
+      // The payment example carries a `url` no table documents
+      // (docs/protocol/endpoints.md, "Payment messages").
+      const payment = fixtureText('requests/send_message.payment.json');
+      expect((await callApi(emulator.url, 'send_message', payment, TOKEN)).body.status).toBe(0);
+      expect(emulator.warnings.slice(before)).toMatchObject([
+        {
+          source: 'send_message',
+          path: 'url',
+          message: 'is not a field Viber knows: Viber ignores it',
+        },
+      ]);
+      const body = fixtureText('requests/send_message.rich_media.json');
+      expect((await callApi(emulator.url, 'send_message', body, TOKEN)).body.status).toBe(0);
+      expect(emulator.warnings.slice(before + 1).map((warning) => warning.path)).toEqual([
+        'rich_media.Buttons[1].TextSize',
+        'rich_media.Buttons[2].TextHAlign',
+        'rich_media.Buttons[3].TextHAlign',
+        'rich_media.Buttons[5].TextSize',
+        'rich_media.Buttons[6].TextHAlign',
+        'rich_media.Buttons[7].TextHAlign',
+        'min_api_version',
+      ]);
+    });
+
+    it('flags a welcome message too (source "welcome")', async () => {
+      webhook.handler = (callback) =>
+        callback.body.event === 'conversation_started'
+          ? {
+              status: 200,
+              body: JSON.stringify({
+                sender: SENDER,
+                type: 'text',
+                text: 'Welcome',
+                keyboard: null,
+                tracking_data: null,
+                Text: 'oops',
+              }),
+            }
+          : undefined;
+      try {
+        const welcome = await emulator.user(ALICE).openConversation();
+        expect(welcome?.message).toEqual({
+          sender: SENDER,
+          type: 'text',
+          text: 'Welcome',
+          Text: 'oops',
+        });
+        expect(welcome?.warnings).toEqual([
+          {
+            path: 'Text',
+            message: 'is not a field Viber knows: Viber ignores it (did you mean text?)',
+          },
+        ]);
+        expect(emulator.warnings.at(-1)).toMatchObject({
+          source: 'welcome',
+          path: 'Text',
+          userId: ALICE,
+        });
+      } finally {
+        webhook.handler = () => undefined;
+      }
     });
   });
 

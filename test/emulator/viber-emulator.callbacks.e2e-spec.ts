@@ -294,6 +294,98 @@ describe('ViberEmulator callbacks', () => {
       });
     });
 
+    it('taps share-phone and location-picker buttons: a contact and a location, as Viber does', async () => {
+      await startEmulator({
+        deliveryReceipts: false,
+        users: [{ id: 'alice', name: 'Alice', subscribed: true, phoneNumber: '+380671112233' }],
+      });
+      const keyboard = {
+        Type: 'keyboard',
+        Buttons: [
+          { ActionType: 'share-phone', ActionBody: 'phone', Text: 'Share phone' },
+          { ActionType: 'location-picker', ActionBody: 'where', Text: 'Send location' },
+        ],
+      };
+      await callApi(
+        emulator.url,
+        'send_message',
+        {
+          receiver: 'alice',
+          sender: SENDER,
+          type: 'text',
+          text: 'Contact?',
+          keyboard,
+          min_api_version: 3,
+        },
+        TOKEN,
+      );
+      const alice = emulator.user('alice');
+      await alice.tap('Share phone');
+      await alice.tap('where');
+      expect(webhook.events('message').map((callback) => callback.body.message)).toEqual([
+        { type: 'contact', contact: { name: 'Alice', phone_number: '+380671112233' } },
+        { type: 'location', location: { lat: 50.4501, lon: 30.5234 } },
+      ]);
+    });
+
+    it('keeps tracking data per user as a Viber client: the last bot message decides, subscribing drops it', async () => {
+      await startEmulator({ deliveryReceipts: false });
+      const sendTo = (receiver: string, text: string, tracking?: string): Promise<unknown> =>
+        callApi(
+          emulator.url,
+          'send_message',
+          {
+            receiver,
+            sender: SENDER,
+            type: 'text',
+            text,
+            ...(tracking === undefined ? {} : { tracking_data: tracking }),
+          },
+          TOKEN,
+        );
+      webhook.handler = (callback) =>
+        callback.body.event === 'conversation_started'
+          ? {
+              status: 200,
+              body: JSON.stringify({
+                type: 'text',
+                text: 'Hi',
+                sender: SENDER,
+                tracking_data: 'welcome',
+              }),
+            }
+          : { status: 200 };
+      const alice = emulator.user('alice');
+      const bob = emulator.user('bob');
+      await alice.openConversation();
+      expect(alice.pendingTrackingData).toBe('welcome');
+      await alice.send('one'); // the welcome message's tracking data comes back
+      await sendTo('alice', 'a1', 'alice-1');
+      await bob.send('b0'); // another user's data is their own
+      await sendTo('bob', 'b1', 'bob-1');
+      await alice.send('two');
+      await alice.send('three'); // no bot message in between: the same data again
+      await sendTo('alice', 'a2'); // a message without tracking data clears it
+      await alice.send('four');
+      await sendTo('alice', 'a3', 'alice-3');
+      await alice.subscribe(); // "any previous tracking_data is discarded" (docs/protocol/callbacks.md, "subscribed")
+      await alice.send('five');
+      await bob.send('b2');
+      const sent = webhook.events('message').map((callback) => {
+        const body = callback.body as { sender: { id: string }; message: Record<string, unknown> };
+        return [body.sender.id, body.message.text, body.message.tracking_data];
+      });
+      expect(sent).toEqual([
+        ['alice', 'one', 'welcome'],
+        ['bob', 'b0', undefined],
+        ['alice', 'two', 'alice-1'],
+        ['alice', 'three', 'alice-1'],
+        ['alice', 'four', undefined],
+        ['alice', 'five', undefined],
+        ['bob', 'b2', 'bob-1'],
+      ]);
+    });
+
     it('sends pictures, locations and contacts', async () => {
       await startEmulator({ deliveryReceipts: false });
       const alice = emulator.user('alice');

@@ -232,7 +232,13 @@ describe('broadcastToSubscribers', () => {
       expect(lists.map((l) => l.length).sort((a, b) => b - a)).toEqual([300, 300, 300, 100]);
       expect(lists.flat().some((id) => id.startsWith('gone'))).toBe(false);
       expect(new Set(lists.flat()).size).toBe(1000);
-      expect(plain).toMatchObject({ requests: 4, sent: 1000, skipped: [], aborted: false });
+      expect(plain).toMatchObject({
+        requests: 4,
+        sent: 1000,
+        skipped: [],
+        skippedCount: 0,
+        aborted: false,
+      });
 
       api.reset();
       api.respondWith(() => ({ body: { status: 0, message_token: 1 } }));
@@ -246,6 +252,7 @@ describe('broadcastToSubscribers', () => {
         },
       });
       expect(needs6.skipped).toHaveLength(100);
+      expect(needs6.skippedCount).toBe(100);
       expect(needs6.skipped[0]).toEqual({ receiver: 's0000', api_version: 5, required: 6 });
       expect(needs6.sent).toBe(900);
       const sent = api
@@ -255,6 +262,96 @@ describe('broadcastToSubscribers', () => {
       expect(
         (api.to('broadcast_message')[0]!.body as { min_api_version: number }).min_api_version,
       ).toBe(6);
+    } finally {
+      await running.app.close();
+      await api.close();
+    }
+  });
+
+  it('streams from the in-memory registry: the first request leaves before the last page is read, everyone once', async () => {
+    const api = await RecordingApiServer.start();
+    const store = new InMemorySubscriberStore();
+    for (let i = 0; i < 5000; i++)
+      await store.observe({ id: `m${String(i).padStart(5, '0')}`, at: 1, subscribed: i % 7 !== 0 });
+    const events: string[] = [];
+    const list = store.list.bind(store);
+    store.list = (options) => {
+      events.push('list');
+      return list(options);
+    };
+    api.respondWith(() => {
+      events.push('request');
+      return { body: { status: 0, message_token: 1 } };
+    });
+    const running = await startApp('express', {
+      imports: [
+        ViberModule.forRoot({
+          token: TEST_TOKEN,
+          apiUrl: api.url,
+          sender: { name: 'Bot' },
+          subscribers: { store },
+        }),
+      ],
+    });
+    try {
+      const result = await running.app
+        .get(ViberSubscribers)
+        .broadcastToSubscribers('Hello', {}, { concurrency: 1, pageSize: 600 });
+      expect(events.indexOf('request')).toBeLessThan(events.lastIndexOf('list'));
+      const sent = api
+        .to('broadcast_message')
+        .flatMap((r) => (r.body as { broadcast_list: string[] }).broadcast_list);
+      const expected = Array.from(
+        { length: 5000 },
+        (_, i) => `m${String(i).padStart(5, '0')}`,
+      ).filter((_, i) => i % 7 !== 0);
+      expect(sent).toEqual(expected);
+      expect(result).toMatchObject({
+        sent: expected.length,
+        total: expected.length,
+        skippedCount: 0,
+      });
+    } finally {
+      await running.app.close();
+      await api.close();
+    }
+  });
+
+  it('keeps only the profile fields asked for (profileFields)', async () => {
+    const api = await RecordingApiServer.start();
+    const running = await startApp('express', {
+      imports: [
+        ViberModule.forRoot({
+          token: TEST_TOKEN,
+          apiUrl: api.url,
+          subscribers: { profileFields: ['country', 'api_version'] },
+        }),
+      ],
+    });
+    try {
+      await postSigned(
+        `${running.url}/viber/webhook`,
+        at(1000, {
+          event: 'message',
+          sender: userObject('pat', { primary_device_os: 'android 13' }),
+          message: { type: 'text', text: 'hi' },
+        }),
+        TEST_TOKEN,
+      );
+      const subscribers = running.app.get(ViberSubscribers);
+      expect(await subscribers.get('pat')).toEqual({
+        id: 'pat',
+        subscribed: true,
+        country: 'UA',
+        api_version: 8,
+        first_seen_at: 1000,
+        last_message_at: 1000,
+        status_at: 1000,
+        profile_at: { country: 1000, api_version: 1000 },
+      });
+      // A filter on a field not kept matches nobody.
+      expect(await subscribers.count({ language: 'uk' })).toBe(0);
+      expect(await subscribers.count({ country: 'UA' })).toBe(1);
     } finally {
       await running.app.close();
       await api.close();

@@ -6,6 +6,7 @@ import { startChildApp, type ChildApp } from '../support/child-app';
 import { textMessage, withRawToken } from '../support/callbacks';
 import {
   PLATFORMS,
+  WEBHOOK_MODES,
   TEST_TOKEN,
   postSigned,
   startApp,
@@ -63,7 +64,8 @@ function rawExchange(
   });
 }
 
-describe.each(PLATFORMS)('webhook intake on %s', (platform) => {
+describe.each(WEBHOOK_MODES)('webhook intake on %s (%s)', (platform, mode) => {
+  const fastPath = mode === 'fast path';
   let running: RunningApp;
   let output: CapturedOutput;
   let webhook: string;
@@ -77,7 +79,7 @@ describe.each(PLATFORMS)('webhook intake on %s', (platform) => {
         ViberModule.forRoot({
           token: TEST_TOKEN,
           apiUrl: 'http://127.0.0.1:9/pa',
-          webhook: { bodyTimeoutMs: 300 },
+          webhook: { bodyTimeoutMs: 300, fastPath },
         }),
       ],
       providers: [Recorder],

@@ -23,6 +23,7 @@ import { RecordingApiServer } from '../support/recording-api.server';
 import { textMessage } from '../support/callbacks';
 import {
   PLATFORMS,
+  WEBHOOK_MODES,
   TEST_TOKEN,
   fixtureBody,
   freePort,
@@ -60,7 +61,8 @@ function tokenOf(body: string): string {
   return /"message_token":\s*(\d+)/.exec(body)![1]!;
 }
 
-describe.each(PLATFORMS)('webhook on %s', (platform) => {
+describe.each(WEBHOOK_MODES)('webhook on %s (%s)', (platform, mode) => {
+  const fastPath = mode === 'fast path';
   let running: RunningApp;
   let recorder: Recorder;
   let webhook: string;
@@ -72,7 +74,7 @@ describe.each(PLATFORMS)('webhook on %s', (platform) => {
         ViberModule.forRoot({
           token: TEST_TOKEN,
           apiUrl: 'http://127.0.0.1:9/pa',
-          webhook: { path: '/viber/webhook' },
+          webhook: { path: '/viber/webhook', fastPath },
         }),
       ],
       providers: [Recorder],

@@ -22,6 +22,7 @@ export type {
   EmulatorReceipt,
   EmulatorTranscriptEntry,
   EmulatorUserActivity,
+  EmulatorWarning,
   EmulatorWebhook,
   EmulatorWebhookPreset,
   ReplyWaitOptions,

@@ -11,13 +11,19 @@ export type {
   ViberHandlingOptions,
   ViberModuleExtras,
   ViberModuleOptions,
+  ViberConversationsOptions,
   ViberOptionsFactory,
+  ViberQueueBroadcastOptions,
+  ViberQueueConnectionOptions,
+  ViberQueueOptions,
+  ViberQueueWebhookOptions,
   ViberSubscribersOptions,
   ViberWebhookOptions,
 } from './viber-module.options';
 export { InjectViber } from './inject-viber.decorator';
 export {
   VIBER_CONTEXT_TYPE,
+  getViberBroadcastsToken,
   getViberClientToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
@@ -51,6 +57,41 @@ export {
 } from './routing/decorators/params.decorator';
 export type { ViberBotScope, ViberMessageTypeFilter } from './routing/viber-listener.metadata';
 
+// Conversations: sessions, scenes and wizards, per-user ordering
+export { Session } from './conversations/decorators/session.decorator';
+export {
+  InEveryScene,
+  Scene,
+  SceneEnter,
+  SceneLeave,
+  Wizard,
+  WizardStep,
+} from './conversations/decorators/scene.decorators';
+export type {
+  ViberSceneContext,
+  ViberWizardContext,
+} from './conversations/viber-conversation.types';
+export type {
+  ViberSceneRecord,
+  ViberSceneState,
+  ViberSessionData,
+  ViberSessionRecord,
+} from './conversations/viber-session.types';
+export type {
+  ViberSessionLease,
+  ViberSessionLocking,
+  ViberSessionStore,
+  ViberSessionTicket,
+  ViberSessionWriteOptions,
+} from './conversations/stores/viber-session.store';
+export { InMemorySessionStore } from './conversations/stores/in-memory-session.store';
+export {
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+  type ViberRedisSessionClient,
+} from './conversations/stores/redis-session.store';
+export { ViberSessionStoreError } from './errors/viber-session-store.error';
+
 // The handler's context
 export { ViberContext, type ViberContextOf } from './context/viber-context';
 export { ViberExecutionContext } from './context/viber-execution-context';
@@ -58,8 +99,11 @@ export { isViberContext } from './context/is-viber-context';
 
 // The webhook
 export { ViberWebhookService } from './webhook/viber-webhook.service';
-export { VIBER_SIGNATURE_HEADER } from './webhook/viber-signature.guard';
-export { computeViberSignature, verifyViberSignature } from './webhook/viber-signature';
+export {
+  VIBER_SIGNATURE_HEADER,
+  computeViberSignature,
+  verifyViberSignature,
+} from './webhook/viber-signature';
 
 // The client
 export {
@@ -76,6 +120,20 @@ export type {
 export type { ViberRateLimit, ViberRateLimits } from './client/viber-rate-limiter';
 export type { ViberRetryOptions } from './client/viber-retry.policy';
 
+// Scaling out: queued broadcasts and sends (BullMQ)
+export { ViberBroadcasts } from './queue/viber-broadcasts.service';
+export { getViberQueueNames } from './queue/queue-keys';
+export type {
+  ViberBroadcastAudience,
+  ViberBroadcastEvent,
+  ViberBroadcastFailure,
+  ViberBroadcastHandle,
+  ViberBroadcastPage,
+  ViberBroadcastStartOptions,
+  ViberBroadcastState,
+  ViberBroadcastStatus,
+} from './types/broadcast.types';
+
 // Errors
 export { ViberError } from './errors/viber.error';
 export { ViberApiError, type ViberApiErrorDetails } from './errors/viber-api.error';
@@ -90,6 +148,8 @@ export {
 export { ViberValidationError, type ViberValidationIssue } from './errors/viber-validation.error';
 export { ViberOptionsError } from './errors/viber-options.error';
 export { ViberUsageError } from './errors/viber-usage.error';
+export { ViberHandlerError, ViberQueueUnavailableError } from './errors/viber-queue.error';
+export { ViberBroadcastSourceError } from './errors/viber-broadcast-source.error';
 export { ViberStatus, type ViberStatusName } from './types/viber-status.enum';
 
 // Messages: builders and limits
@@ -126,16 +186,25 @@ export {
   type ViberRedisClient,
 } from './dedupe/redis-dedupe.store';
 export type { ViberSubscriberStore } from './subscribers/viber-subscriber.store';
-export { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
+export {
+  InMemorySubscriberStore,
+  type InMemorySubscriberStoreOptions,
+} from './subscribers/in-memory-subscriber.store';
 export {
   RedisSubscriberStore,
   type RedisSubscriberStoreOptions,
   type ViberRedisSubscriberClient,
 } from './subscribers/redis-subscriber.store';
-export { matchesSubscriberFilter, mergeSubscriber } from './subscribers/subscriber-merge';
+export {
+  matchesSubscriberFilter,
+  mergeSubscriber,
+  subscriberOsFamily,
+} from './subscribers/subscriber-merge';
 export {
   ViberSubscribers,
   type ViberSkippedSubscriber,
+  type ViberSubscriberBroadcastOptions,
+  type ViberSubscriberBroadcastProgress,
   type ViberSubscriberBroadcastResult,
 } from './subscribers/viber-subscribers.service';
 export type {

@@ -6,14 +6,21 @@
  * @packageDocumentation
  */
 export { ViberBot, type ViberWebhookAnswer } from './bot/viber-bot';
-export { getViberBotToken, getViberOptionsToken } from './viber.constants';
+export { getViberBotToken, getViberOptionsToken, getViberQueueToken } from './viber.constants';
+export type { ResolvedViberQueueOptions } from './viber-options.resolver';
+export type { ViberQueueRuntime } from './queue/viber-queue.runtime';
+export {
+  deriveQueueLimiter,
+  worstCaseArrivals,
+  type QueueLimiterSetting,
+} from './queue/queue-rate-limit';
 export type { ResolvedViberOptions } from './viber-options.resolver';
 export { ViberCallbackParseError } from './errors/viber-callback-parse.error';
 export { viberStatusName } from './errors/viber-status';
 export { parseJsonLossless } from './json/lossless-json';
-export { ValidationContext, isRecord } from './validation/validation-context';
+export { ValidationContext, isRecord, withoutNullFields } from './validation/validation-context';
 export { validateOutgoingMessage, validateRequestSize } from './validation/message.validator';
-export { deriveMinApiVersion } from './validation/min-api-version';
+export { deriveMinApiVersion, listApiFeatures } from './validation/min-api-version';
 export { VIBER_DEFAULT_DEDUPE_CAPACITY } from './dedupe/in-memory-dedupe.store';
 export { parseViberCallback } from './webhook/viber-callback.parser';
 export {
@@ -44,3 +51,7 @@ export {
 } from './observability/viber-queue-stats';
 export { VIBER_METRICS } from './observability/metrics/viber-metrics';
 export { VIBER_SPAN_NAMES } from './observability/tracing/viber-tracing';
+export { VIBER_DEFAULT_API_URL } from './viber.defaults';
+export { ViberConversations } from './conversations/viber-conversations';
+export { TrackingDataCodec } from './conversations/stateless/tracking-data.codec';
+export { isSessionLocking } from './conversations/stores/viber-session.store';

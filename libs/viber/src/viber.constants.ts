@@ -56,3 +56,16 @@ export function getViberSubscribersToken(name: string = VIBER_DEFAULT_BOT_NAME):
 export function getViberInstrumentationToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
   return `ViberInstrumentation:${name}`;
 }
+
+/** Injection token of a bot's {@link ViberBroadcasts} (queued broadcasts; needs the `queue` option). */
+export function getViberBroadcastsToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberBroadcasts:${name}`;
+}
+
+/**
+ * Injection token of a bot's queues on BullMQ (null without the `queue` option).
+ * @internal
+ */
+export function getViberQueueToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberQueue:${name}`;
+}

@@ -9,16 +9,24 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import {
   InjectViber,
   OnText,
+  ViberBroadcasts,
   ViberClient,
   ViberModule,
   ViberOptionsError,
   ViberSubscribers,
+  ViberUsageError,
   ViberWebhookService,
+  getViberBroadcastsToken,
   getViberClientToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
 } from 'nestjs-viber';
-import { ViberBot, getViberBotToken, getViberOptionsToken } from 'nestjs-viber/internal';
+import {
+  ViberBot,
+  getViberBotToken,
+  getViberOptionsToken,
+  getViberQueueToken,
+} from 'nestjs-viber/internal';
 
 const TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 
@@ -45,6 +53,22 @@ describe('ViberModule wiring', () => {
     expect(moduleRef.get(ViberWebhookService)).toBe(moduleRef.get(getViberWebhookServiceToken()));
     expect(moduleRef.get(getViberOptionsToken())).toBe(bot.options);
     expect(bot.options.webhook.path).toBe('/hooks/viber');
+    await moduleRef.close();
+  });
+
+  it('without the queue option: no queue, and ViberBroadcasts says which option it needs', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ViberModule.forRoot({ token: TOKEN }),
+        ViberModule.forRoot({ token: TOKEN, name: 'sales', webhook: { path: '/sales' } }),
+      ],
+    }).compile();
+    expect(moduleRef.get(getViberQueueToken())).toBeNull();
+    const broadcasts = moduleRef.get(ViberBroadcasts);
+    expect(moduleRef.get(getViberBroadcastsToken())).toBe(broadcasts);
+    expect(moduleRef.get<ViberBroadcasts>(getViberBroadcastsToken('sales')).botName).toBe('sales');
+    await expect(broadcasts.start(['u1'], 'hi')).rejects.toThrow(ViberUsageError);
+    await expect(broadcasts.get('x')).rejects.toThrow(/needs the queue option/);
     await moduleRef.close();
   });
 
@@ -127,6 +151,37 @@ describe('ViberModule wiring', () => {
       'a zero deadline',
       { token: TOKEN, handling: { deadlineMs: 0 } },
       'option "handling.deadlineMs" must be a positive integer (got 0)',
+    ],
+    [
+      'a session store without get/set/delete',
+      { token: TOKEN, conversations: { store: { get: () => undefined } } },
+      'option "conversations.store" must be a ViberSessionStore (get, set, delete)',
+    ],
+    [
+      'a store with stateless conversations',
+      {
+        token: TOKEN,
+        conversations: {
+          stateless: true,
+          store: { get: () => undefined, set: () => undefined, delete: () => undefined },
+        },
+      },
+      'option "conversations.store" cannot be combined with conversations.stateless',
+    ],
+    [
+      'a short stateless secret',
+      { token: TOKEN, conversations: { stateless: { secret: 'short' } } },
+      'option "conversations.stateless" must be true (a key derived from the token) or { secret } with a secret of at least 16 characters',
+    ],
+    [
+      'a fractional lease',
+      { token: TOKEN, conversations: { leaseMs: 1.5 } },
+      'option "conversations.leaseMs" must be a positive integer (got 1.5)',
+    ],
+    [
+      'an unknown profile field to keep',
+      { token: TOKEN, subscribers: { profileFields: ['country', 'photo'] } },
+      'option "subscribers.profileFields" must list profile fields (name, avatar, country, language, api_version, primary_device_os); got "photo"',
     ],
   ])(
     '%s is refused at startup with a message naming the option',

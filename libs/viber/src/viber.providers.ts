@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import type { DynamicModule, FactoryProvider, Provider } from '@nestjs/common';
+import { Logger, type DynamicModule, type FactoryProvider, type Provider } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import axios from 'axios';
 import { Agent as HttpAgent } from 'node:http';
@@ -8,17 +8,22 @@ import { ViberBot } from './bot/viber-bot';
 import { ViberClient } from './client/viber-client';
 import { ViberBotRegistry } from './core/viber-bot.registry';
 import { ViberCoreModule } from './core/viber-core.module';
+import { ViberConversations } from './conversations/viber-conversations';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
 import type { ViberInstrumentation } from './observability/viber-instrumentation';
 import { createViberInstrumentation } from './observability/viber-instrumentation.factory';
+import { ViberBroadcasts } from './queue/viber-broadcasts.service';
+import { ViberQueueRuntime } from './queue/viber-queue.runtime';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
 import { ViberSubscribers } from './subscribers/viber-subscribers.service';
 import {
   VIBER_MODULE_BOT,
   VIBER_MODULE_OPTIONS,
   getViberBotToken,
+  getViberBroadcastsToken,
   getViberClientToken,
   getViberInstrumentationToken,
+  getViberQueueToken,
   getViberOptionsToken,
   getViberSubscribersToken,
   getViberWebhookServiceToken,
@@ -82,6 +87,7 @@ export function createViberSubscribers(
     client,
     options.subscribers.record,
     options.name,
+    options.subscribers.profileFields,
   );
   client.addReceiverNotSubscribedListener(
     (receiver) => void subscribers.markNotSubscribed(receiver),
@@ -97,16 +103,39 @@ export function createViberBot(
   registry: ViberBotRegistry,
   instrumentation?: ViberInstrumentation,
 ): ViberBot {
+  const conversations = options.conversations
+    ? new ViberConversations(
+        options.conversations,
+        options.name,
+        new Logger(`Viber:${options.name}:conversations`),
+      )
+    : undefined;
   const bot = new ViberBot(
     options,
     client,
     options.handling.dedupeStore ?? new InMemoryDedupeStore(),
     subscribers,
+    conversations,
     instrumentation,
   );
   registry.add(bot);
   instrumentation?.attachBot(bot);
   return bot;
+}
+
+/**
+ * A bot's queues (the `queue` option): BullMQ is loaded here, and only here; null without it.
+ * The workers start once the app is bootstrapped (every handler routed).
+ */
+export async function createViberQueue(
+  options: ResolvedViberOptions,
+  bot: ViberBot,
+  subscribers: ViberSubscribers,
+): Promise<ViberQueueRuntime | null> {
+  if (!options.queue) return null;
+  const runtime = await ViberQueueRuntime.create(options, bot, subscribers);
+  bot.attachQueue(runtime);
+  return runtime;
 }
 
 /**
@@ -160,6 +189,17 @@ export function createViberBotProviders(
         getViberInstrumentationToken(name),
       ],
     },
+    {
+      provide: getViberQueueToken(name),
+      useFactory: createViberQueue,
+      inject: [getViberOptionsToken(name), getViberBotToken(name), getViberSubscribersToken(name)],
+    },
+    {
+      provide: getViberBroadcastsToken(name),
+      useFactory: (runtime: ViberQueueRuntime | null, client: ViberClient) =>
+        new ViberBroadcasts(runtime, client, name),
+      inject: [getViberQueueToken(name), getViberClientToken(name)],
+    },
     { provide: VIBER_MODULE_BOT, useExisting: getViberBotToken(name) },
     { provide: getViberWebhookServiceToken(name), useClass: ViberWebhookService },
   ];
@@ -168,6 +208,7 @@ export function createViberBotProviders(
       { provide: ViberClient, useExisting: getViberClientToken(name) },
       { provide: ViberSubscribers, useExisting: getViberSubscribersToken(name) },
       { provide: ViberWebhookService, useExisting: getViberWebhookServiceToken(name) },
+      { provide: ViberBroadcasts, useExisting: getViberBroadcastsToken(name) },
     );
   }
   return providers;
@@ -175,7 +216,11 @@ export function createViberBotProviders(
 
 /** What one bot's module exports: its tokens, and for the default bot the classes too. */
 type ViberBotExport =
-  string | typeof ViberClient | typeof ViberSubscribers | typeof ViberWebhookService;
+  | string
+  | typeof ViberClient
+  | typeof ViberSubscribers
+  | typeof ViberWebhookService
+  | typeof ViberBroadcasts;
 
 /** The tokens one bot's module exports (by name; the default bot's also by class). */
 export function viberBotExports(name: string): ViberBotExport[] {
@@ -185,9 +230,11 @@ export function viberBotExports(name: string): ViberBotExport[] {
     getViberClientToken(name),
     getViberSubscribersToken(name),
     getViberWebhookServiceToken(name),
+    getViberBroadcastsToken(name),
+    getViberQueueToken(name),
   ];
   if (name === VIBER_DEFAULT_BOT_NAME)
-    exported.push(ViberClient, ViberSubscribers, ViberWebhookService);
+    exported.push(ViberClient, ViberSubscribers, ViberWebhookService, ViberBroadcasts);
   return exported;
 }
 

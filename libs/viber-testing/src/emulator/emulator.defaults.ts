@@ -7,6 +7,17 @@ import type {
   ViberEmulatorOptions,
 } from './viber-emulator.types';
 
+/**
+ * What a simulated user's `share-phone` and `location-picker` buttons send unless its profile
+ * says otherwise (a simulated device has no SIM and no GPS).
+ */
+export const SIMULATED_USER_SAMPLES = {
+  /** The phone number a `share-phone` button shares (with the user's name). */
+  phoneNumber: '+380501234567',
+  /** The location a `location-picker` button sends (Kyiv). */
+  location: { lat: 50.4501, lon: 30.5234 },
+} as const;
+
 /** The default delays between re-sends of a callback that was not answered 200, in ms. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
 
@@ -20,6 +31,7 @@ export const HARD_BODY_LIMIT = 1024 * 1024;
 export type ResolvedEmulatorOptions = Required<
   Pick<
     ViberEmulatorOptions,
+    | 'broadcastRateLimit'
     | 'host'
     | 'port'
     | 'basePath'
@@ -45,8 +57,25 @@ export function resolveEmulatorOptions(options: ViberEmulatorOptions): ResolvedE
     chatHostname: options.chatHostname ?? DEFAULT_CHAT_HOSTNAME,
     requireHttps: options.requireHttps ?? false,
     enforceRateLimits: options.enforceRateLimits ?? false,
+    broadcastRateLimit: resolveBroadcastRateLimit(options.broadcastRateLimit),
     maxLogEntries: options.maxLogEntries ?? 1000,
   };
+}
+
+/** Viber's documented broadcast limit: 500 `broadcast_message` requests per 10 s. */
+export const DEFAULT_BROADCAST_RATE_LIMIT = { limit: 500, intervalMs: 10_000 } as const;
+
+function resolveBroadcastRateLimit(
+  limit: ViberEmulatorOptions['broadcastRateLimit'],
+): { limit: number; intervalMs: number } | false {
+  if (limit === false) return false;
+  if (limit === undefined) return { ...DEFAULT_BROADCAST_RATE_LIMIT };
+  if (!Number.isInteger(limit.limit) || limit.limit < 1 || !(limit.intervalMs > 0)) {
+    throw new RangeError(
+      'ViberEmulator: broadcastRateLimit needs a positive integer limit and a positive intervalMs',
+    );
+  }
+  return { limit: limit.limit, intervalMs: limit.intervalMs };
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   EmulatorCallbackDelivery,
   EmulatorReceipt,
   EmulatorUserActivity,
+  EmulatorWarning,
 } from './viber-emulator.types';
 
 /** Events of a {@link ViberEmulator} (`emulator.on('botMessage', …)`). */
@@ -25,6 +26,11 @@ export interface ViberEmulatorEvents {
    * (`failed`); emitted when the receipts are due, whether or not the webhook asked for them.
    */
   receipt: [receipt: EmulatorReceipt];
+  /**
+   * The emulator flags something it accepted: a field Viber does not know (Viber ignores it
+   * silently) or a documented rule that Viber's own examples break.
+   */
+  warning: [warning: EmulatorWarning];
 }
 
 /**

@@ -19,7 +19,8 @@
  * the events in viber-emulator.events.ts. This file only wires the parts behind `ViberEmulator`.
  */
 import { EventEmitter } from 'node:events';
-import type { ViberOutgoingMessage } from 'nestjs-viber';
+import type { ViberOutgoingMessage, ViberValidationIssue } from 'nestjs-viber';
+import { isRecord } from 'nestjs-viber/internal';
 import { CallbackDeliveryService } from './callback-delivery.service';
 import { ChatPageRouter } from './chat-page/chat-page.router';
 import {
@@ -52,6 +53,7 @@ import type {
   EmulatorCallbackAttempt,
   EmulatorCallbackDelivery,
   EmulatorUserActivity,
+  EmulatorWarning,
   EmulatorWebhook,
   EmulatorWebhookPreset,
   ReplyWaitOptions,
@@ -72,13 +74,14 @@ export { EMULATOR_ENDPOINTS, MISSING_AUTH_TOKEN_MESSAGE } from './endpoints/api.
 export type { ViberEmulatorEvents } from './viber-emulator.events';
 
 /**
- * A local Viber REST Bot API for development and tests (SPEC §1–§5, §8). It serves every
- * endpoint under `{url}` (`http://127.0.0.1:PORT/pa`), checks the auth token and each request
- * body against the spec and answers with the documented statuses, keeps simulated users, and
- * posts signed callbacks to the bot's webhook the way Viber does — the `webhook` check on
- * `set_webhook`, `conversation_started` with its welcome answer, `message`, `subscribed`,
- * `unsubscribed`, `delivered` + `seen` after each bot message, `failed` — re-sending callbacks
- * not answered 200 on a schedule.
+ * A local Viber REST Bot API for development and tests (docs/protocol/: endpoints.md,
+ * status-codes.md, callbacks.md, signature.md, delivery.md, limits.md). It serves every endpoint
+ * under `{url}` (`http://127.0.0.1:PORT/pa`), checks the auth token and each request body
+ * against Viber's documented rules and answers with the documented statuses, keeps simulated
+ * users, and posts signed callbacks to the bot's webhook the way Viber does — the `webhook`
+ * check on `set_webhook`, `conversation_started` with its welcome answer, `message`,
+ * `subscribed`, `unsubscribed`, `delivered` + `seen` after each bot message, `failed` —
+ * re-sending callbacks not answered 200 on a schedule.
  *
  * ```ts
  * const emulator = await ViberEmulator.start({ webhook: `${appUrl}/viber/webhook` });
@@ -87,7 +90,8 @@ export type { ViberEmulatorEvents } from './viber-emulator.events';
  * await emulator.close();
  * ```
  *
- * Decisions where the spec is silent (all answers are HTTP 200 with a JSON body, like Viber):
+ * Decisions where Viber's documentation is silent (all answers are HTTP 200 with a JSON body,
+ * like Viber):
  * - No token at all (no `X-Viber-Auth-Token` header, no body `auth_token`) → status 2 with
  *   `status_message` `"missing_auth_token"`; a wrong token → 2 `invalidAuthToken`. The header
  *   wins over the body field. The token is checked before anything else.
@@ -105,6 +109,10 @@ export type { ViberEmulatorEvents } from './viber-emulator.events';
  *   `"Subscriber"`; without `send_photo`, no avatar.
  * - `post` accepts only `from` = the account's admin id (`account.adminId`), refuses keyboards
  *   (3), and posts no callbacks.
+ * - A field sent as `null` counts as absent, as Viber treats it (docs/protocol/null-fields.md):
+ *   `keyboard: null` is no keyboard, a required field sent as `null` is missing (4).
+ * - Fields Viber does not know (a misspelled `OpenUrlType`, a `Colums`) are accepted, as Viber
+ *   ignores them, and flagged as {@link warnings} (docs/protocol/unknown-fields.md).
  *
  * The same server serves a web chat page at {@link chatUrl} (`/` or `/chat`) where a person talks
  * to the bot as a simulated user, with its JSON endpoints and Server-Sent Events under
@@ -159,7 +167,13 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
       postCallback: (callback, userId) => this.postCallback(callback, userId),
       emit,
     });
-    this.recorder = new BotMessageRecorder(this.logs, receipts, this.tokens, emit);
+    this.recorder = new BotMessageRecorder(
+      this.logs,
+      receipts,
+      this.tokens,
+      emit,
+      this.reportWarnings.bind(this),
+    );
     this.eventWaiters = new EventWaiters(this, this.lifecycle, this.logs.botMessages);
     this.replyWaiters = new ReplyWaiters(this, this.lifecycle, this.replyDefaults);
     this.userRegistry = new UserRegistry(this, (user) => this.safeEmit('userAdded', user));
@@ -188,6 +202,7 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
         logs: this.logs,
         account: this.accountInfo,
         enforceRateLimits: this.options.enforceRateLimits,
+        broadcastRateLimit: this.options.broadcastRateLimit,
       }),
       account: new AccountEndpoints({
         answers,
@@ -204,6 +219,12 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
       onApiRequest: (record) => {
         this.logs.push(this.logs.requests, record);
         this.safeEmit('request', record);
+        const receiver = isRecord(record.body) ? record.body.receiver : undefined;
+        this.reportWarnings(
+          record.endpoint,
+          record.warnings,
+          typeof receiver === 'string' ? receiver : undefined,
+        );
       },
     });
   }
@@ -276,6 +297,16 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   /** Every bot message accepted, to any user (most recent last, at most `maxLogEntries`). */
   get botMessages(): readonly EmulatorBotMessage[] {
     return this.logs.botMessages;
+  }
+
+  /**
+   * Every warning (most recent last, at most `maxLogEntries`): fields Viber does not know in a
+   * request or a welcome message (Viber ignores them silently, e.g. a misspelled `OpenUrlType`),
+   * and the documented rules Viber's own examples break. Warned, never refused; each one is also
+   * emitted as a `warning` event and shown on the chat page.
+   */
+  get warnings(): readonly EmulatorWarning[] {
+    return this.logs.warnings;
   }
 
   /** Messages accepted by the `post` endpoint. */
@@ -419,6 +450,24 @@ export class ViberEmulator extends EventEmitter<ViberEmulatorEvents> implements 
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private reportWarnings(
+    source: string,
+    issues: readonly ViberValidationIssue[],
+    userId: string | undefined,
+  ): void {
+    for (const issue of issues) {
+      const warning: EmulatorWarning = {
+        source,
+        path: issue.path,
+        message: issue.message,
+        userId,
+        timestamp: Date.now(),
+      };
+      this.logs.push(this.logs.warnings, warning);
+      this.safeEmit('warning', warning);
+    }
+  }
 
   private safeEmit<K extends keyof ViberEmulatorEvents>(
     event: K,

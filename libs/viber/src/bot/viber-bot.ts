@@ -1,8 +1,15 @@
 import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
+import type { ViberConversation } from '../conversations/viber-conversation';
+import type {
+  ViberConversationTurn,
+  ViberConversations,
+  ViberTurnOutcome,
+} from '../conversations/viber-conversations';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
 import {
+  NOOP_CALLBACK_PROBE,
   NOOP_INSTRUMENTATION,
   type ViberCallbackProbe,
   type ViberInstrumentation,
@@ -12,7 +19,7 @@ import type { ResolvedViberOptions } from '../viber-options.resolver';
 import { isGuardDenial } from '../routing/guard-denial';
 import { ALWAYS, type ViberRouteMatch } from '../routing/viber-listener.metadata';
 import { ViberRouteTable, type ViberRoute } from '../routing/viber-route-table';
-import type { ViberCallback } from '../types/callback.types';
+import type { ViberCallback, ViberEventName } from '../types/callback.types';
 import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
 import { parseViberCallback } from '../webhook/viber-callback.parser';
 import { ViberRefusalLog } from '../webhook/webhook-refusal.log';
@@ -28,11 +35,33 @@ export interface ViberWebhookAnswer {
 const OK: ViberWebhookAnswer = Object.freeze({ status: 200 });
 
 /** Outcome of running the handlers of one callback. */
-interface RunOutcome {
+export interface ViberRunOutcome {
+  /** Whether a handler (or its reply) failed. */
   failed: boolean;
-  /** The callback's instrumentation (metrics, spans). */
-  readonly probe: ViberCallbackProbe;
+  /** Each failure: `Class.method: message`. */
+  errors: string[];
 }
+
+/**
+ * What a bot needs from its queue (`queue` option): storing callbacks, and stopping the workers
+ * at shutdown before the client closes.
+ * @internal
+ */
+export interface ViberBotQueue {
+  /** Stores a callback as a job; rejects with `ViberQueueUnavailableError` when it cannot. */
+  ingest(callback: ViberCallback, rawBody: Buffer): Promise<void>;
+  /** Stops the workers (running jobs finish within `timeoutMs`) and closes the connections. */
+  close(timeoutMs: number): Promise<void>;
+  /** Claims the `set_webhook` of a registration for this replica for `ttlMs`; true for one replica. */
+  claimSetWebhook(registration: object, ttlMs: number): Promise<boolean>;
+  /** Drops this replica's claim (its `set_webhook` failed). */
+  releaseSetWebhook(registration: object): Promise<void>;
+}
+
+/** Events that stay inline with a queued webhook: their answer carries what the handler returns. */
+const INLINE_EVENTS: ReadonlySet<string> = new Set(['conversation_started', 'webhook']);
+
+const UNAVAILABLE: ViberWebhookAnswer = Object.freeze({ status: 503 });
 
 /** Resolves with the promise's value, or with `'deadline'` after `ms` (the timer is always cleared). */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'deadline'> {
@@ -46,6 +75,27 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'de
     clearTimeout(timer);
   }
 }
+
+/** Every callback event this library knows. */
+const VIBER_CALLBACK_EVENTS: readonly ViberEventName[] = [
+  'webhook',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+  'message',
+  'delivered',
+  'seen',
+  'failed',
+  'client_status',
+];
+/** Events the subscriber registry records (see `observationOf`). */
+const VIBER_RECORDED_EVENTS: ReadonlySet<string> = new Set([
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+  'message',
+]);
+const NO_EVENTS: ReadonlySet<string> = new Set();
 
 /** Users whose events carry a user to reply to. */
 const REPLYABLE_EVENTS: ReadonlySet<string> = new Set(['message', 'subscribed', 'client_status']);
@@ -61,8 +111,10 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   readonly refusals: ViberRefusalLog;
   private readonly logger: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly deniedRoutes = new WeakSet<ViberRoute>();
+  private readonly deniedRoutes = new WeakSet<object>();
+  private idleEvents?: ReadonlySet<string>;
   private isClosing = false;
+  private queue?: ViberBotQueue;
 
   constructor(
     /** The bot's resolved options. */
@@ -72,6 +124,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly dedupe: ViberDedupeStore,
     /** The bot's subscriber registry. */
     readonly subscribers: ViberSubscribers,
+    /** Sessions, scenes and per-user ordering; undefined without `conversations` (none of it runs). */
+    readonly conversations?: ViberConversations,
     /** What the bot reports to metrics and traces (the no-op unless configured). */
     readonly instrumentation: ViberInstrumentation = NOOP_INSTRUMENTATION,
   ) {
@@ -82,6 +136,10 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       undefined,
       instrumentation.active ? (kind) => instrumentation.callbackRefused(kind) : undefined,
     );
+    conversations?.useHookRunner(async (hook, ctx) => {
+      // Scene enter/leave hooks run inside their callback's handler (its span is active).
+      await this.invoke(hook, ctx, undefined, { failed: false, errors: [] }, NOOP_CALLBACK_PROBE);
+    });
   }
 
   /** The bot's name. */
@@ -95,7 +153,25 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   /**
-   * Handles a callback body whose signature was checked: parse, validate, dedupe, dispatch.
+   * Gives the bot its queue (the `queue` option): with `webhook.mode: 'queue'` callbacks are
+   * stored as jobs, and the workers stop before the client closes at shutdown.
+   * @internal
+   */
+  attachQueue(queue: ViberBotQueue): void {
+    this.queue = queue;
+  }
+
+  /**
+   * The bot's queue, when it has the `queue` option.
+   * @internal
+   */
+  get queued(): ViberBotQueue | undefined {
+    return this.queue;
+  }
+
+  /**
+   * Handles a callback body whose signature was checked: parse, validate, dedupe, dispatch. With
+   * a queued webhook, stores it instead (answered 200 once stored, 503 when it cannot be).
    * Throws `ViberCallbackParseError` (answered 400) for bodies that are not a valid callback.
    */
   async receive(rawBody: Buffer): Promise<ViberWebhookAnswer> {
@@ -105,7 +181,57 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
       return OK;
     }
-    return this.dispatch(parsed.callback);
+    const { callback } = parsed;
+    // Nothing wants this event (no handler, not the subscriber registry): a valid callback is
+    // answered at once, without the dispatch machinery. After a broadcast, Viber sends millions
+    // of `delivered` and `seen`.
+    if (this.idle().has(callback.event)) return OK;
+    if (this.queue && this.options.webhook.mode === 'queue' && !INLINE_EVENTS.has(callback.event)) {
+      try {
+        await this.queue.ingest(callback, rawBody);
+        return OK;
+      } catch (error) {
+        this.refusals.refused(
+          'callback not queued',
+          503,
+          error instanceof Error ? error.message : String(error),
+        );
+        return UNAVAILABLE;
+      }
+    }
+    return this.dispatch(callback);
+  }
+
+  /**
+   * Runs the handlers of a queued callback (a worker of the queued webhook): records the
+   * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does,
+   * without a deadline or the dedupe store (the queue stored the callback once).
+   * @internal
+   */
+  async handleQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+    await this.subscribers.record(callback);
+    const ctx = new ViberContext(callback, this.client, this.options.name);
+    const run = this.run(ctx, NOOP_CALLBACK_PROBE);
+    const tracked = run.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return run;
+  }
+
+  /**
+   * Events nothing acts on: no handler routed (for `message`, no fallback either) and not
+   * recorded by the subscriber registry. Computed once, after the explorer built the routes.
+   */
+  private idle(): ReadonlySet<string> {
+    if (this.idleEvents) return this.idleEvents;
+    const recorded = this.subscribers.recording ? VIBER_RECORDED_EVENTS : NO_EVENTS;
+    const idle = new Set<string>();
+    for (const event of VIBER_CALLBACK_EVENTS) {
+      if (this.routes.get(event).length > 0 || recorded.has(event)) continue;
+      if (event === 'message' && this.routes.get('unhandled').length > 0) continue;
+      idle.add(event);
+    }
+    this.idleEvents = idle;
+    return idle;
   }
 
   /**
@@ -113,6 +239,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * to `handling.deadlineMs`; slower ones go on in the background after the answer.
    */
   async dispatch(callback: ViberCallback): Promise<ViberWebhookAnswer> {
+    // With conversations: the callback's place in its user's line, taken before anything awaits.
+    const turn = this.conversations?.arrive(callback);
     const { handling } = this.options;
     const probe = this.instrumentation.callbackStarted(callback.event, callback.message_token);
     const dedupeKey = handling.dedupeEvents.has(callback.event)
@@ -120,6 +248,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       : undefined;
     if (dedupeKey !== undefined && !(await this.claim(dedupeKey))) {
       probe.duplicate();
+      turn?.cancel();
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
     }
@@ -137,7 +266,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
           }
         : undefined;
     const ctx = new ViberContext(callback, this.client, this.options.name, sink);
-    const run = probe.run(() => this.run(ctx, probe));
+    const run = this.runObserved(ctx, probe, turn);
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
 
@@ -145,6 +274,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     answered = true;
     if (outcome === 'deadline') {
       probe.deadlineExceeded();
+      turn?.answeredWhileWaiting();
       this.logger.warn(
         `Handlers of ${callback.event} ${callback.message_token} still running after ${handling.deadlineMs} ms: answered, they go on in the background`,
       );
@@ -179,6 +309,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     this.client.stopBroadcasts();
     const timeoutMs = this.options.handling.shutdownTimeoutMs;
     const deadline = Date.now() + timeoutMs;
+    // Workers first: their running jobs finish (within the timeout) while the client is open.
+    if (this.queue) await this.queue.close(timeoutMs);
     const pending = this.inFlight.size;
     if (pending > 0) this.logger.log(`Shutting down: waiting for ${pending} running callback(s)`);
     await this.drain(timeoutMs);
@@ -187,6 +319,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
         `Shutting down with ${this.inFlight.size} callback(s) still running after ${timeoutMs} ms`,
       );
     }
+    // Callbacks still waiting for their user's turn do not start any more.
+    this.conversations?.close();
     const idle = await this.client.drain(Math.max(0, deadline - Date.now()));
     if (!idle) {
       this.logger.warn(
@@ -227,35 +361,63 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     }
   }
 
-  /** Runs every matching handler in order; never rejects. */
-  private async run(ctx: ViberContext, probe: ViberCallbackProbe): Promise<RunOutcome> {
+  /**
+   * Runs the handlers in the user's turn (with conversations) or at once, inside the callback's
+   * trace context, and ends its probe; never rejects.
+   */
+  private async runObserved(
+    ctx: ViberContext,
+    probe: ViberCallbackProbe,
+    turn: ViberConversationTurn | undefined,
+  ): Promise<ViberTurnOutcome> {
+    const outcome = turn
+      ? await turn.run(ctx, (c, conversation) => probe.run(() => this.run(c, probe, conversation)))
+      : await probe.run(() => this.run(ctx, probe));
+    probe.end(outcome.failed);
+    return outcome;
+  }
+
+  /**
+   * Runs every matching handler in order; never rejects. With a conversation, only the routes of
+   * the scene the user was in run, and entering or leaving a scene ends the list.
+   */
+  private async run(
+    ctx: ViberContext,
+    probe: ViberCallbackProbe,
+    conversation?: ViberConversation,
+  ): Promise<ViberRunOutcome> {
     const callback = ctx.callback;
-    const outcome: RunOutcome = { failed: false, probe };
+    const outcome: ViberRunOutcome = { failed: false, errors: [] };
     let ran = 0;
     for (const route of this.routes.get(callback.event)) {
+      if (conversation && !conversation.admits(route)) continue;
       const match = route.matcher ? route.matcher(callback) : undefined;
       if (match === null) continue;
-      if (await this.invoke(route, ctx, match, outcome)) ran++;
+      if (await this.invoke(route, ctx, match, outcome, probe)) ran++;
+      if (conversation?.sceneChanged) return outcome;
     }
     // The fallback also runs when every matching handler was skipped by its guard.
     if (ran === 0 && callback.event === 'message') {
-      for (const route of this.routes.get('unhandled'))
-        await this.invoke(route, ctx, undefined, outcome);
+      for (const route of this.routes.get('unhandled')) {
+        if (conversation && !conversation.admits(route)) continue;
+        await this.invoke(route, ctx, undefined, outcome, probe);
+        if (conversation?.sceneChanged) return outcome;
+      }
     }
-    probe.end(outcome.failed);
     return outcome;
   }
 
   /** Runs one handler; false when its guard denied it (the handler did not run). */
   private async invoke(
-    route: ViberRoute,
+    route: Pick<ViberRoute, 'name' | 'invoke'>,
     ctx: ViberContext,
     match: ViberRouteMatch | undefined,
-    outcome: RunOutcome,
+    outcome: ViberRunOutcome,
+    probe: ViberCallbackProbe,
   ): Promise<boolean> {
     // A handler whose pattern matched gets its own copy with its match and params.
     const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
-    const handler = outcome.probe.handler(route.name);
+    const handler = probe.handler(route.name);
     let result: unknown;
     try {
       result = await handler.run(() => route.invoke(view));
@@ -267,6 +429,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       }
       handler.end('error', error);
       outcome.failed = true;
+      outcome.errors.push(
+        `${route.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.logger.error(
         `${route.name} failed on ${ctx.event} ${ctx.callback.message_token}: ${error instanceof Error ? error.message : String(error)}`,
         error instanceof Error ? error.stack : undefined,
@@ -285,7 +450,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * A guard denied a handler: said once per handler at the level users see (a global HTTP guard
    * that skips every Viber handler is otherwise invisible), then at debug level.
    */
-  private reportDenial(route: ViberRoute, ctx: ViberContext): void {
+  private reportDenial(route: Pick<ViberRoute, 'name'>, ctx: ViberContext): void {
     if (this.deniedRoutes.has(route)) {
       this.logger.debug(
         `${route.name} skipped: a guard denied ${ctx.event} ${ctx.callback.message_token}`,
@@ -299,10 +464,10 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   private async replyWith(
-    route: ViberRoute,
+    route: Pick<ViberRoute, 'name'>,
     ctx: ViberContext,
     reply: ViberReply,
-    outcome: RunOutcome,
+    outcome: ViberRunOutcome,
   ): Promise<boolean> {
     if (!REPLYABLE_EVENTS.has(ctx.event) && ctx.event !== 'conversation_started') {
       this.logger.warn(
@@ -315,6 +480,9 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       return true;
     } catch (error) {
       outcome.failed = true;
+      outcome.errors.push(
+        `reply of ${route.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.logger.error(
         `Reply of ${route.name} to ${ctx.event} ${ctx.callback.message_token} failed: ${error instanceof Error ? error.message : String(error)}`,
       );

@@ -44,7 +44,7 @@ export interface ViberClientOptions {
 
 /** Progress of a broadcast, reported after each request. */
 export interface ViberBroadcastProgress {
-  /** Receivers in the broadcast. */
+  /** Receivers in the broadcast; for an async iterable, those read so far (see `complete`). */
   total: number;
   /** Receivers Viber accepted so far. */
   sent: number;
@@ -54,6 +54,13 @@ export interface ViberBroadcastProgress {
   uncertain: number;
   /** `broadcast_message` requests answered or given up so far. */
   requests: number;
+  /**
+   * Receivers, from the first in order, whose requests have all ended: each of them is counted
+   * in `sent`, `failed` or `uncertain`. Requests end out of order, so this trails the sum.
+   */
+  settled: number;
+  /** Every receiver has been read: `total` is final (always true for a list). */
+  complete: boolean;
 }
 
 /** Options of {@link ViberClient.broadcast}. */

@@ -10,6 +10,7 @@ import {
   ViberTimeoutError,
   ViberTransportError,
 } from '../errors/viber-transport.error';
+import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.error';
 import { ViberOptionsError } from '../errors/viber-options.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
@@ -65,8 +66,11 @@ import {
 
 const SNIPPET_LENGTH = 200;
 
-/** Statuses after which no other batch of the same broadcast can succeed. */
-const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
+/**
+ * Statuses after which no other batch of the same broadcast can succeed.
+ * @internal
+ */
+export const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
   ViberStatus.invalidAuthToken,
   ViberStatus.publicAccountBlocked,
   ViberStatus.publicAccountNotFound,
@@ -113,6 +117,49 @@ interface InternalRequestOptions extends ViberRequestOptions {
   stop?: AbortSignal;
 }
 
+/** Keeps the answer's text as is: it is parsed losslessly here, never by axios. */
+const KEEP_TEXT = [(data: unknown): unknown => data];
+/** Every HTTP status is an answer to look at, not an axios error. */
+const ANY_STATUS = (): boolean => true;
+
+/** Why a broadcast stopped: the status and text its unsent receivers are reported with. */
+interface BroadcastStop {
+  status: number;
+  message: string;
+}
+
+/** A broadcast stopped by its signal, `stopBroadcasts` or the client closing. */
+const STOPPED: BroadcastStop = {
+  status: VIBER_NOT_SENT_STATUS,
+  message: 'not sent: the broadcast was stopped',
+};
+
+/** Whether a broadcast's receivers are a list (not an async iterable). */
+function isReceiverList(
+  receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
+): receivers is readonly string[] {
+  return Array.isArray(receivers);
+}
+
+/**
+ * Counts the receivers, from the first, whose requests have all ended: requests end out of
+ * order (several in flight), so a request's receivers count once every earlier one has ended.
+ */
+class SettledReceivers {
+  count = 0;
+  private next = 0;
+  private readonly ended = new Map<number, number>();
+
+  /** Request `index` (in reading order) with `size` receivers has ended. */
+  done(index: number, size: number): void {
+    this.ended.set(index, size);
+    for (let s = this.ended.get(this.next); s !== undefined; s = this.ended.get(this.next)) {
+      this.ended.delete(this.next++);
+      this.count += s;
+    }
+  }
+}
+
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -139,6 +186,7 @@ export function toOutgoingMessages(reply: ViberReply): ViberOutgoingMessage[] {
  */
 export class ViberClient {
   private readonly token: string;
+  private readonly headers: Readonly<Record<string, string>>;
   private readonly baseUrl: string;
   private readonly timeout: number;
   private readonly validate: boolean;
@@ -164,6 +212,7 @@ export class ViberClient {
       throw new ViberOptionsError('ViberClient', 'token', 'is required (the bot auth token)');
     }
     this.token = options.token;
+    this.headers = { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': options.token };
     this.baseUrl = (options.apiUrl ?? VIBER_DEFAULT_API_URL).replace(/\/+$/, '');
     this.timeout = options.timeout ?? VIBER_DEFAULT_TIMEOUT_MS;
     this.validate = options.validate ?? true;
@@ -252,9 +301,18 @@ export class ViberClient {
    * status that no later request could survive (invalid token, broadcast not allowed, …), or when
    * stopped (abort signal, `stopBroadcasts`, client closing), no further request starts and the
    * remaining receivers are reported with status `-2` (never sent).
+   *
+   * `receivers` may also be an async iterable of ids or of lists of ids (pages read from a
+   * database): it is read lazily, 300 receivers ahead of each request, so memory stays bounded
+   * and the first request leaves as soon as 300 receivers are read, whatever the audience size.
+   * When such a broadcast stops, reading stops too (the iterator's `return()` is called): only
+   * the receivers already read and not sent are reported with `-2`; progress and result say how
+   * many were read (`total`) and how many leading ones are settled (`settled`), so the caller
+   * knows where to continue. If the iterable throws, the broadcast stops the same way and
+   * rejects with a {@link ViberBroadcastSourceError} carrying that result.
    */
   async broadcast(
-    receivers: readonly string[],
+    receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
     message: ViberOutgoingMessage | string,
     options: ViberBroadcastOptions = {},
   ): Promise<ViberBroadcastResult> {
@@ -262,10 +320,10 @@ export class ViberClient {
     const prepared = this.withSender(outgoing!);
     // Validate the message once; each request's size is checked as it is built.
     this.prepareBody({ ...prepared, broadcast_list: [] }, '');
-    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
     const result: ViberBroadcastResult = {
       requests: 0,
       sent: 0,
+      total: 0,
       message_tokens: [],
       failed_list: [],
       uncertain_list: [],
@@ -275,8 +333,14 @@ export class ViberClient {
     // The message is serialized once; each request only adds its list of receivers.
     const messageJson = JSON.stringify(prepared);
     const head = messageJson === '{}' ? '{' : `${messageJson.slice(0, -1)},`;
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
+    if (!isReceiverList(receivers))
+      return this.broadcastStream(receivers, head, signal, concurrency, options, result);
+    result.total = receivers.length;
+    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
+    const settled = new SettledReceivers();
     let next = 0;
-    let stop: { status: number; message: string } | undefined;
+    let stop: BroadcastStop | undefined;
     const report = (): void => {
       options.onProgress?.({
         total: receivers.length,
@@ -284,67 +348,25 @@ export class ViberClient {
         failed: result.failed_list.length,
         uncertain: result.uncertain_list.length,
         requests: result.requests,
+        settled: settled.count,
+        complete: true,
       });
     };
     const worker = async (): Promise<void> => {
       while (next < batches.length && !stop) {
         if (signal.aborted || this.stopping.signal.aborted) {
-          stop = { status: VIBER_NOT_SENT_STATUS, message: 'not sent: the broadcast was stopped' };
+          stop = STOPPED;
           break;
         }
-        const batch = batches[next++]!;
-        const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
-        try {
-          this.checkSize(json);
-          const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
-            signal,
-            stop: this.stopping.signal,
-          });
-          if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
-          const failed = answer.failed_list ?? [];
-          result.failed_list.push(...failed);
-          for (const entry of failed)
-            if (entry.status === ViberStatus.receiverNotSubscribed)
-              this.notSubscribed(entry.receiver);
-          result.sent += batch.length - failed.length;
-          this.instrumentation.broadcastReceivers('sent', batch.length - failed.length);
-          this.instrumentation.broadcastReceivers('failed', failed.length);
-        } catch (error) {
-          const aborted = error instanceof ViberAbortedError;
-          const status =
-            error instanceof ViberApiError
-              ? error.status
-              : aborted
-                ? VIBER_NOT_SENT_STATUS
-                : VIBER_TRANSPORT_FAILURE_STATUS;
-          const statusMessage = aborted
-            ? 'not sent: the broadcast was stopped'
-            : error instanceof Error
-              ? error.message
-              : String(error);
-          if (error instanceof ViberTransportError && error.outcomeUnknown) {
-            result.uncertain_list.push(...batch);
-            this.instrumentation.broadcastReceivers('uncertain', batch.length);
-          } else {
-            for (const receiver of batch)
-              result.failed_list.push({ receiver, status, status_message: statusMessage });
-            this.instrumentation.broadcastReceivers(
-              status === VIBER_NOT_SENT_STATUS ? 'not_sent' : 'failed',
-              batch.length,
-            );
-          }
-          if (
-            aborted ||
-            (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
-          ) {
-            stop ??= { status, message: statusMessage };
-          }
-        }
+        const index = next++;
+        const batch = batches[index]!;
+        const failure = await this.sendBroadcastBatch(batch, head, signal, result);
+        if (failure) stop ??= failure;
         result.requests++;
+        settled.done(index, batch.length);
         report();
       }
     };
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
     await Promise.all(
       Array.from({ length: Math.min(concurrency, batches.length) }, () => worker()),
     );
@@ -359,9 +381,183 @@ export class ViberClient {
         });
       }
       this.instrumentation.broadcastReceivers('not_sent', rests.length);
+      settled.count = receivers.length;
       if (next < batches.length) report();
     }
     return result;
+  }
+
+  /** {@link broadcast} over an async iterable: read lazily, 300 receivers ahead of each request. */
+  private async broadcastStream(
+    source: AsyncIterable<string | readonly string[]>,
+    head: string,
+    signal: AbortSignal,
+    concurrency: number,
+    options: ViberBroadcastOptions,
+    result: ViberBroadcastResult,
+  ): Promise<ViberBroadcastResult> {
+    const iterator = source[Symbol.asyncIterator]();
+    const size = VIBER_LIMITS.broadcastReceivers;
+    const settled = new SettledReceivers();
+    /** Receivers read from the source and not yet put in a request. */
+    let buffer: readonly string[] = [];
+    let offset = 0;
+    let exhausted = false;
+    let sourceError: { error: unknown } | undefined;
+    let batches = 0;
+    let stop: BroadcastStop | undefined;
+    /** Requests taken from the source but not sent because the broadcast stopped. */
+    const unsent: string[][] = [];
+    const report = (): void => {
+      options.onProgress?.({
+        total: result.total,
+        sent: result.sent,
+        failed: result.failed_list.length,
+        uncertain: result.uncertain_list.length,
+        requests: result.requests,
+        settled: settled.count,
+        complete: exhausted,
+      });
+    };
+    const read = async (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch: string[] = [];
+      while (batch.length < size && !stop) {
+        if (offset < buffer.length) {
+          const end = Math.min(buffer.length, offset + size - batch.length);
+          for (let i = offset; i < end; i++) batch.push(buffer[i]!);
+          offset = end;
+          continue;
+        }
+        if (exhausted) break;
+        let step: IteratorResult<string | readonly string[]>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          sourceError = { error };
+          exhausted = true;
+          stop ??= {
+            status: VIBER_NOT_SENT_STATUS,
+            message: `not sent: reading the receivers failed: ${error instanceof Error ? error.message : String(error)}`,
+          };
+          break;
+        }
+        if (step.done) {
+          exhausted = true;
+          break;
+        }
+        buffer = typeof step.value === 'string' ? [step.value] : step.value;
+        offset = 0;
+        result.total += buffer.length;
+      }
+      return batch.length === 0 ? undefined : { index: batches++, receivers: batch };
+    };
+    // One read at a time: requests keep the source's order.
+    let reading: Promise<unknown> = Promise.resolve();
+    const nextBatch = (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch = reading.then(read);
+      reading = batch;
+      return batch;
+    };
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        if (signal.aborted || this.stopping.signal.aborted) {
+          stop = STOPPED;
+          break;
+        }
+        const batch = await nextBatch();
+        if (!batch) break;
+        if (stop || signal.aborted || this.stopping.signal.aborted) {
+          stop ??= STOPPED;
+          unsent.push(batch.receivers);
+          settled.done(batch.index, batch.receivers.length);
+          break;
+        }
+        const failure = await this.sendBroadcastBatch(batch.receivers, head, signal, result);
+        if (failure) stop ??= failure;
+        result.requests++;
+        settled.done(batch.index, batch.receivers.length);
+        report();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    if (stop) {
+      result.aborted = true;
+      if (offset < buffer.length) unsent.push(buffer.slice(offset));
+      for (const list of unsent) {
+        for (const receiver of list)
+          result.failed_list.push({ receiver, status: stop.status, status_message: stop.message });
+        this.instrumentation.broadcastReceivers('not_sent', list.length);
+      }
+      settled.count = result.total;
+      if (!exhausted) {
+        exhausted = true;
+        try {
+          await iterator.return?.();
+        } catch {
+          // The source's own cleanup failing changes nothing that was sent.
+        }
+      }
+      if (unsent.length > 0) report();
+    }
+    if (sourceError) throw new ViberBroadcastSourceError(result, sourceError.error);
+    return result;
+  }
+
+  /**
+   * Sends one request of a broadcast and merges its outcome into `result`. Returns why the
+   * broadcast must stop (aborted, or a status no later request could survive), if it must.
+   */
+  private async sendBroadcastBatch(
+    batch: readonly string[],
+    head: string,
+    signal: AbortSignal,
+    result: ViberBroadcastResult,
+  ): Promise<BroadcastStop | undefined> {
+    const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
+    try {
+      this.checkSize(json);
+      const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
+        signal,
+        stop: this.stopping.signal,
+      });
+      if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
+      const failed = answer.failed_list ?? [];
+      result.failed_list.push(...failed);
+      for (const entry of failed)
+        if (entry.status === ViberStatus.receiverNotSubscribed) this.notSubscribed(entry.receiver);
+      result.sent += batch.length - failed.length;
+      this.instrumentation.broadcastReceivers('sent', batch.length - failed.length);
+      this.instrumentation.broadcastReceivers('failed', failed.length);
+      return undefined;
+    } catch (error) {
+      const aborted = error instanceof ViberAbortedError;
+      const status =
+        error instanceof ViberApiError
+          ? error.status
+          : aborted
+            ? VIBER_NOT_SENT_STATUS
+            : VIBER_TRANSPORT_FAILURE_STATUS;
+      const statusMessage = aborted
+        ? STOPPED.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      if (error instanceof ViberTransportError && error.outcomeUnknown) {
+        result.uncertain_list.push(...batch);
+        this.instrumentation.broadcastReceivers('uncertain', batch.length);
+      } else {
+        for (const receiver of batch)
+          result.failed_list.push({ receiver, status, status_message: statusMessage });
+        this.instrumentation.broadcastReceivers(
+          status === VIBER_NOT_SENT_STATUS ? 'not_sent' : 'failed',
+          batch.length,
+        );
+      }
+      return aborted ||
+        (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
+        ? { status, message: statusMessage }
+        : undefined;
+    }
   }
 
   /** Reads the bot's account details (`get_account_info`). */
@@ -554,30 +750,99 @@ export class ViberClient {
     });
   }
 
+  /**
+   * One request, once: no rate limiter, no retry (the queue's workers pace requests with the
+   * shared limiter and decide about retries), with its own timeout. Receivers Viber reports as
+   * not subscribed (status 6) reach the listeners, as with the other methods.
+   * @internal
+   */
+  async requestOnce<T extends ViberResponseEnvelope>(
+    endpoint: ViberEndpoint,
+    body: object,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const json = JSON.stringify(body);
+    this.checkSize(json);
+    const signal = this.combineSignals(options.signal);
+    this.inFlight++;
+    const probe = this.instrumentation.apiRequestStarted(endpoint, 1);
+    try {
+      const answer = await probe.run(() =>
+        this.attempt<T>(endpoint, json, signal, options.timeoutMs),
+      );
+      probe.end();
+      if (endpoint === 'broadcast_message') {
+        for (const entry of (answer as { failed_list?: ViberBroadcastResponse['failed_list'] })
+          .failed_list ?? [])
+          if (entry.status === ViberStatus.receiverNotSubscribed)
+            this.notSubscribed(entry.receiver);
+      }
+      return answer;
+    } catch (error) {
+      probe.end(error);
+      const receiver = (body as { receiver?: unknown }).receiver;
+      if (
+        endpoint === 'send_message' &&
+        typeof receiver === 'string' &&
+        error instanceof ViberApiError &&
+        error.status === ViberStatus.receiverNotSubscribed
+      )
+        this.notSubscribed(receiver);
+      throw error;
+    } finally {
+      this.requestEnded();
+    }
+  }
+
+  /**
+   * The message a queued broadcast or send stores: the default sender filled in and checked
+   * against the documented limits (throws `ViberValidationError`, nothing queued).
+   * @internal
+   */
+  prepareQueuedMessage(message: ViberOutgoingMessage | string): ViberOutgoingMessage {
+    const [outgoing] = toOutgoingMessages(message);
+    const prepared = this.withSender(outgoing!);
+    this.prepareBody({ ...prepared, broadcast_list: [] }, '');
+    return prepared;
+  }
+
   /** One HTTP request and its parsed answer. */
   private async attempt<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     json: string,
     signal: AbortSignal,
+    timeoutMs: number = this.timeout,
   ): Promise<T> {
-    const timeoutSignal = AbortSignal.timeout(this.timeout);
     this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
+    // One controller per attempt: the whole-request deadline and the outer signal (caller,
+    // client closing) abort it. Cheaper than AbortSignal.timeout + AbortSignal.any per request.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    if (signal.aborted) controller.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     let response: AxiosResponse<string>;
     try {
       response = await this.http.axiosRef.request<string>({
         method: 'POST',
         url: `${this.baseUrl}/${endpoint}`,
         data: json,
-        headers: { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': this.token },
+        headers: this.headers,
         responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
-        timeout: this.timeout,
+        transformResponse: KEEP_TEXT,
+        validateStatus: ANY_STATUS,
         maxRedirects: 0,
-        signal: AbortSignal.any([timeoutSignal, signal]),
+        signal: controller.signal,
       });
     } catch (error) {
-      throw this.transportError(endpoint, error, timeoutSignal, signal);
+      throw this.transportError(endpoint, error, timedOut, signal, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
     return this.parseAnswer<T>(endpoint, response);
   }
@@ -692,16 +957,16 @@ export class ViberClient {
   private transportError(
     endpoint: ViberEndpoint,
     error: unknown,
-    timeoutSignal: AbortSignal,
-    userSignal: AbortSignal,
+    timedOut: boolean,
+    outerSignal: AbortSignal,
+    timeoutMs: number,
   ): Error {
     const written = requestWasWritten(error);
-    if (userSignal.aborted && !timeoutSignal.aborted)
-      return new ViberAbortedError(endpoint, written);
-    if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout, written);
+    if (timedOut) return new ViberTimeoutError(endpoint, timeoutMs, written);
+    if (outerSignal.aborted) return new ViberAbortedError(endpoint, written);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {
-        return new ViberTimeoutError(endpoint, this.timeout, written);
+        return new ViberTimeoutError(endpoint, timeoutMs, written);
       }
       const code = typeof error.code === 'string' ? error.code : undefined;
       return new ViberNetworkError(endpoint, code, this.redact(error.message), written);

@@ -1,4 +1,10 @@
 import type { ViberClient } from '../client/viber-client';
+import type {
+  ViberConversationHandle,
+  ViberSceneContext,
+  ViberWizardContext,
+} from '../conversations/viber-conversation.types';
+import type { ViberSessionData } from '../conversations/viber-session.types';
 import { ViberUsageError } from '../errors/viber-usage.error';
 import type { ViberSendMessageResponse } from '../types/api.types';
 import type {
@@ -12,6 +18,17 @@ import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
 
 /** Receives the welcome message of a `conversation_started` callback; false once answered. */
 export type ViberWelcomeSink = (message: ViberReply) => boolean;
+
+/** Where a context keeps the conversation of its callback (non-enumerable, copied by withMatch). */
+const CONVERSATION: unique symbol = Symbol('nestjs-viber:conversation');
+
+/**
+ * Gives a context the conversation of its callback (when `conversations` is configured).
+ * @internal
+ */
+export function attachConversation(ctx: ViberContext, conversation: ViberConversationHandle): void {
+  Object.defineProperty(ctx, CONVERSATION, { value: conversation, configurable: true });
+}
 
 /**
  * Everything a handler needs about one callback: the validated callback, the bot's client, the
@@ -52,6 +69,32 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
           : undefined;
   }
 
+  /**
+   * The user's session (per user and bot): mutate it in place or assign a new object; it is saved
+   * after the handlers ran, when it changed. Throws a `ViberUsageError` when `conversations` is
+   * not configured, and for events that run outside conversations (receipts, `webhook`).
+   */
+  get session(): ViberSessionData {
+    return this.conversation('ctx.session').session;
+  }
+
+  set session(value: ViberSessionData) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ViberUsageError('ctx.session must be an object (use {} to empty it)');
+    }
+    this.conversation('ctx.session').session = value;
+  }
+
+  /** The scene the user is in, and moving between scenes (`enter`, `leave`, `state`). */
+  get scene(): ViberSceneContext {
+    return this.conversation('ctx.scene').scene;
+  }
+
+  /** The wizard the user is in: `step`, `next()`, `back()`, `selectStep(n)`, `state`. */
+  get wizard(): ViberWizardContext {
+    return this.conversation('ctx.wizard').wizard;
+  }
+
   /** The event name. */
   get event(): C['event'] {
     return this.callback.event;
@@ -72,7 +115,8 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
    * message in the HTTP response (resolves to `[]`); otherwise each message goes out through
    * `send_message`, in order, and the answers are returned.
    */
-  async reply(reply: ViberReply): Promise<ViberSendMessageResponse[]> {
+  async reply(given: ViberReply): Promise<ViberSendMessageResponse[]> {
+    const reply = this[CONVERSATION]?.outgoing(given) ?? given;
     if (this.welcome?.(reply)) return [];
     const receiver = this.userId;
     if (receiver === undefined) {
@@ -94,7 +138,19 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
     Object.assign(copy, this);
     (copy as { match: RegExpExecArray | null }).match = match;
     (copy as { params: Readonly<Record<string, string>> }).params = params;
+    const conversation = this[CONVERSATION];
+    if (conversation) attachConversation(copy, conversation);
     return copy;
+  }
+
+  declare private readonly [CONVERSATION]?: ViberConversationHandle;
+
+  private conversation(what: string): ViberConversationHandle {
+    const conversation = this[CONVERSATION];
+    if (conversation) return conversation;
+    throw new ViberUsageError(
+      `${what} is not available for this ${this.event} callback: add \`conversations: {}\` to ViberModule.forRoot (sessions, scenes and wizards), and use it in handlers of message, conversation_started, subscribed, unsubscribed or client_status callbacks`,
+    );
   }
 
   /** True when this context is for the given event (narrows the type). */

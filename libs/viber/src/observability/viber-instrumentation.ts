@@ -14,8 +14,8 @@ import type { ViberRefusalKind } from '../webhook/webhook-refusal.log';
  * `handled` (handlers ran, none failed), `error` (a handler or its reply failed), `duplicate`
  * (re-sent, answered without running handlers), `ignored` (an event this version does not know),
  * `invalid` (not a valid callback: 400), `rejected_signature` (missing, malformed or wrong
- * signature: 403), `rejected_body` (too large or too slow: 413/408), `unavailable` (shutting
- * down: 503).
+ * signature: 403), `rejected_body` (too large, too slow or cut short: 413/408/400),
+ * `unavailable` (shutting down, or a queued webhook that could not store the callback: 503).
  */
 export type ViberCallbackOutcome =
   | 'handled'
@@ -122,7 +122,8 @@ const nothing = (): void => undefined;
 
 const NOOP_HANDLER: ViberHandlerProbe = Object.freeze({ run, end: nothing });
 const NOOP_API: ViberApiProbe = Object.freeze({ run, end: nothing });
-const NOOP_CALLBACK: ViberCallbackProbe = Object.freeze({
+/** The callback probe of the no-op (also what hooks outside a handler report to: nothing). */
+export const NOOP_CALLBACK_PROBE: ViberCallbackProbe = Object.freeze({
   run,
   duplicate: nothing,
   deadlineExceeded: nothing,
@@ -136,7 +137,7 @@ export const NOOP_INSTRUMENTATION: ViberInstrumentation = Object.freeze({
   attachBot: nothing,
   callbackRefused: nothing,
   callbackIgnored: nothing,
-  callbackStarted: () => NOOP_CALLBACK,
+  callbackStarted: () => NOOP_CALLBACK_PROBE,
   apiRequestStarted: () => NOOP_API,
   apiRetried: nothing,
   rateLimitWaited: nothing,
@@ -152,6 +153,9 @@ export const REFUSAL_OUTCOMES: Readonly<Record<ViberWebhookRefusal, ViberCallbac
   'wrong signature': 'rejected_signature',
   'body too large': 'rejected_body',
   'body too slow': 'rejected_body',
+  'incomplete body': 'rejected_body',
   'invalid callback': 'invalid',
+  // The queued webhook could not store it (Redis down): answered 503, Viber sends it again.
+  'callback not queued': 'unavailable',
   'shutting down': 'unavailable',
 };

@@ -10,10 +10,31 @@ import {
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import type { ViberBot } from '../bot/viber-bot';
 import type { ViberContext } from '../context/viber-context';
+import {
+  getSceneHooks,
+  getSceneMetadata,
+  getWizardStep,
+  isInEveryScene,
+  type ViberSceneMetadata,
+} from '../conversations/scenes/scene.metadata';
 import { ViberBotRegistry } from '../core/viber-bot.registry';
 import { ViberUsageError } from '../errors/viber-usage.error';
 import { VIBER_CONTEXT_TYPE } from '../viber.constants';
 import { getListeners, type ViberListenerMetadata } from './viber-listener.metadata';
+import type { ViberRoute, ViberRouteScope } from './viber-route-table';
+
+/** The scope of routes outside scenes: they run while the user is in no scene. */
+const OUTSIDE: ViberRouteScope = Object.freeze({ scene: undefined });
+
+/** Where a method's routes run, as far as scenes go. */
+interface SceneContext {
+  /** The `@Scene` / `@Wizard` of the method's class. */
+  readonly scene?: ViberSceneMetadata;
+  /** The method's `@WizardStep`. */
+  readonly step?: number;
+  /** `@InEveryScene` on the method or its class. */
+  readonly every: boolean;
+}
 
 /** Param types other than Viber's custom decorators (e.g. a stray `@Body()`) resolve to undefined. */
 const PARAMS_FACTORY = {
@@ -60,19 +81,39 @@ export class ViberExplorer implements OnModuleInit {
       const prototype = Object.getPrototypeOf(instance) as Record<string, unknown> | null;
       if (!prototype) continue;
       const host = wrapper.host as unknown as HostModule | undefined;
+      const className = instance.constructor?.name ?? String(wrapper.token);
+      const scene = this.declareScene(instance.constructor, className, bots, host);
+      const classEvery = isInEveryScene(instance.constructor);
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const listeners = getListeners(prototype[methodName]);
-        if (listeners.length === 0) continue;
+        const method = prototype[methodName];
+        const name = `${className}.${methodName}`;
+        const hooks = getSceneHooks(method);
+        const step = getWizardStep(method);
+        const every = classEvery || isInEveryScene(method);
+        let listeners = getListeners(method);
+        if (listeners.length === 0 && hooks.length === 0 && step === undefined) continue;
+        this.checkSceneMethod(name, scene, hooks.length > 0, step, every, listeners);
+        // A step without a filter takes every message at that step.
+        if (step !== undefined && listeners.length === 0) {
+          listeners = [{ event: 'message', description: `wizard step ${step}` }];
+        }
         // One Nest pipeline per method, shared by every bot and listener that routes to it.
         const invoke = this.createInvoker(wrapper, instance, methodName, host);
-        const className = instance.constructor?.name ?? String(wrapper.token);
+        const where: SceneContext = { scene, step, every };
         for (const bot of bots) {
           if (!this.reaches(bot, host)) continue;
+          if (scene && !bot.conversations) continue;
           let routed = false;
           for (const listener of listeners) {
             if (listener.bots && !listener.bots.includes(bot.name)) continue;
-            this.addRoute(bot, listener, `${className}.${methodName}`, invoke);
+            this.addRoute(bot, listener, name, invoke, where);
             routed = true;
+          }
+          if (scene && bot.conversations) {
+            if (step !== undefined) bot.conversations.scenes.addStep(scene.id, step);
+            for (const hook of hooks)
+              bot.conversations.scenes.addHook(scene.id, hook, { name, invoke });
+            routed ||= hooks.length > 0;
           }
           if (routed && bot.options.webhook.routeMetadataOnHandlers) {
             // What the app's global guards read (e.g. `@Public()`), as on the webhook itself.
@@ -83,7 +124,75 @@ export class ViberExplorer implements OnModuleInit {
         }
       }
     }
-    for (const bot of bots) this.report(bot);
+    for (const bot of bots) {
+      bot.conversations?.scenes.check();
+      this.report(bot);
+    }
+  }
+
+  /**
+   * Declares the `@Scene` / `@Wizard` of a class to every bot with conversations that sees it;
+   * refuses a scene that no such bot sees (it could never run).
+   */
+  private declareScene(
+    type: unknown,
+    className: string,
+    bots: readonly ViberBot[],
+    host: HostModule | undefined,
+  ): ViberSceneMetadata | undefined {
+    const scene = getSceneMetadata(type as object | undefined);
+    if (!scene) return undefined;
+    if (isInEveryScene(type)) {
+      throw new ViberUsageError(
+        `@InEveryScene() on ${className}: the handlers of a ${scene.kind} class run in that ${scene.kind}; put handlers meant for every scene on a class outside scenes`,
+      );
+    }
+    let declared = false;
+    for (const bot of bots) {
+      if (!this.reaches(bot, host) || !bot.conversations) continue;
+      bot.conversations.scenes.define(scene, className);
+      declared = true;
+    }
+    if (!declared) {
+      throw new ViberUsageError(
+        `${scene.kind === 'wizard' ? '@Wizard' : '@Scene'}('${scene.id}') on ${className}: no bot that sees it has conversations; add \`conversations: {}\` to ViberModule.forRoot (see the README, "Conversations")`,
+      );
+    }
+    return scene;
+  }
+
+  /** Refuses scene decorators where they cannot work, naming the method and the fix. */
+  private checkSceneMethod(
+    name: string,
+    scene: ViberSceneMetadata | undefined,
+    hook: boolean,
+    step: number | undefined,
+    every: boolean,
+    listeners: readonly ViberListenerMetadata[],
+  ): void {
+    if ((hook || step !== undefined) && !scene) {
+      throw new ViberUsageError(
+        `${hook ? '@SceneEnter()/@SceneLeave()' : `@WizardStep(${step})`} on ${name}: its class needs @${step !== undefined ? 'Wizard' : 'Scene'}(id)`,
+      );
+    }
+    if (step !== undefined && scene?.kind !== 'wizard') {
+      throw new ViberUsageError(
+        `@WizardStep(${step}) on ${name}: the class is a @Scene('${scene?.id}'); steps need @Wizard(id)`,
+      );
+    }
+    if (every && scene) {
+      throw new ViberUsageError(
+        `@InEveryScene() on ${name}: handlers of a ${scene.kind} run in that ${scene.kind}; put handlers meant for every scene on a class outside scenes`,
+      );
+    }
+    if (step !== undefined) {
+      const other = listeners.find((l) => l.event !== 'message' && l.event !== 'unhandled');
+      if (other) {
+        throw new ViberUsageError(
+          `@WizardStep(${step}) on ${name}: steps handle messages; ${other.description} is not one`,
+        );
+      }
+    }
   }
 
   /** Whether a bot sees the providers of a module (`include` limits it to those modules). */
@@ -98,20 +207,40 @@ export class ViberExplorer implements OnModuleInit {
     listener: ViberListenerMetadata,
     name: string,
     invoke: HandlerFn,
+    where: SceneContext,
   ): void {
-    bot.routes.add({
+    const route: ViberRoute = {
       event: listener.event,
       matcher: listener.matcher,
       name,
       description: listener.description,
       invoke,
-    });
+      ...(bot.conversations ? this.sceneScope(listener, where) : {}),
+    };
+    bot.routes.add(route);
+  }
+
+  /**
+   * Computed once per route: scene routes run in their scene (and step); `@InEveryScene` routes
+   * run always, first; other message routes only outside scenes; routes of other events always.
+   */
+  private sceneScope(
+    listener: ViberListenerMetadata,
+    where: SceneContext,
+  ): Pick<ViberRoute, 'scope' | 'first'> {
+    if (where.scene) return { scope: { scene: where.scene.id, step: where.step } };
+    if (where.every) return { first: true };
+    if (listener.event === 'message' || listener.event === 'unhandled') return { scope: OUTSIDE };
+    return {};
   }
 
   private report(bot: ViberBot): void {
     const size = bot.routes.size;
+    const scenes = bot.conversations?.scenes.size ?? 0;
     if (size > 0) {
-      this.logger.log(`Bot "${bot.name}": ${size} Viber handler(s) routed`);
+      this.logger.log(
+        `Bot "${bot.name}": ${size} Viber handler(s) routed${scenes ? `, ${scenes} scene(s)` : ''}`,
+      );
       return;
     }
     const scope = bot.options.include?.length

@@ -1,4 +1,3 @@
-import { InMemorySubscriberStore } from './in-memory-subscriber.store';
 import { matchesSubscriberFilter, mergeSubscriber } from './subscriber-merge';
 import type { ViberSubscriber, ViberSubscriberObservation } from './viber-subscriber.types';
 
@@ -61,39 +60,5 @@ describe('mergeSubscriber', () => {
     expect(
       matchesSubscriberFilter({ ...s, subscribed: false }, { includeUnsubscribed: true }),
     ).toBe(true);
-  });
-});
-
-describe('InMemorySubscriberStore', () => {
-  it('pages through every matching record in id order, with counts and forget', async () => {
-    const store = new InMemorySubscriberStore();
-    for (let i = 0; i < 25; i++) {
-      await store.observe({
-        id: `u${String(i).padStart(2, '0')}`,
-        at: 10 + i,
-        subscribed: i % 5 !== 0,
-        profile: { country: i < 10 ? 'DE' : 'FR' },
-      });
-    }
-    expect(await store.count()).toBe(20);
-    expect(await store.count({ country: 'DE' })).toBe(8);
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await store.list({ limit: 7, cursor });
-      ids.push(...page.items.map((s) => s.id));
-      cursor = page.cursor;
-      pages++;
-    } while (cursor);
-    expect(ids).toEqual(
-      Array.from({ length: 25 }, (_, i) => `u${String(i).padStart(2, '0')}`).filter(
-        (_, i) => i % 5 !== 0,
-      ),
-    );
-    expect(pages).toBe(3);
-    expect(await store.forget('u01')).toBe(true);
-    expect(await store.get('u01')).toBeUndefined();
-    expect(await store.forget('u01')).toBe(false);
   });
 });

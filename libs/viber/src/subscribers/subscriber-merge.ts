@@ -69,5 +69,24 @@ export function matchesSubscriberFilter(
     const languages = typeof filter.language === 'string' ? [filter.language] : filter.language;
     if (!subscriber.language || !languages.includes(subscriber.language)) return false;
   }
+  if (filter.os !== undefined) {
+    const family = subscriberOsFamily(subscriber.primary_device_os);
+    const families = (typeof filter.os === 'string' ? [filter.os] : filter.os).map((os) =>
+      subscriberOsFamily(os),
+    );
+    if (family === undefined || !families.includes(family)) return false;
+  }
   return true;
+}
+
+/**
+ * The OS family of a `primary_device_os` value, as the `os` filter and the stores' indexes use
+ * it: its first word with ASCII letters lower-cased (`android 7.1` → `android`, `iOS 17.2` →
+ * `ios`); undefined when there is none. A database store can keep it in an indexed column.
+ */
+export function subscriberOsFamily(primaryDeviceOs: string | undefined): string | undefined {
+  if (typeof primaryDeviceOs !== 'string') return undefined;
+  // ASCII whitespace and letters only, as the Redis store's Lua script does it.
+  const word = /[^ \t\n\v\f\r]+/.exec(primaryDeviceOs)?.[0];
+  return word?.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

@@ -68,14 +68,24 @@ export interface ViberSubscriberFilter {
   country?: string | readonly string[];
   /** Only users with these languages (exact, e.g. `en` or `en-CA`). */
   language?: string | readonly string[];
+  /**
+   * Only users whose primary device runs one of these OS families: the first word of
+   * `primary_device_os`, ASCII letters lower-cased (`android` for `Android 13`, `ios` for
+   * `iOS 17.2`). Give families, not versions.
+   */
+  os?: string | readonly string[];
   /** Include users who unsubscribed. Default false. */
   includeUnsubscribed?: boolean;
 }
 
 /** A page of subscribers. */
 export interface ViberSubscriberPage {
-  /** The subscribers of this page. */
+  /** The subscribers of this page: at most `limit` (the built-in stores give fewer only on the last page). */
   items: ViberSubscriber[];
-  /** Pass it to get the next page; absent on the last page. */
+  /**
+   * Opaque position after this page: pass it to get the next page; absent on the last page. A
+   * cursor stays valid while users are added or forgotten (users added after it was returned
+   * come in later pages).
+   */
   cursor?: string;
 }

@@ -1,6 +1,6 @@
 import type { ViberOutgoingMessage, ViberSender } from './message.types';
 
-/** Names of the API endpoints (SPEC §1). */
+/** Names of the API endpoints (docs/protocol/endpoints.md). */
 export type ViberEndpoint =
   | 'set_webhook'
   | 'send_message'
@@ -10,7 +10,10 @@ export type ViberEndpoint =
   | 'get_online'
   | 'post';
 
-/** Every value `set_webhook` accepts in `event_types` (SPEC §1.1). */
+/**
+ * Every value `set_webhook` accepts in `event_types` (docs/protocol/endpoints.md,
+ * "set_webhook").
+ */
 export const VIBER_WEBHOOK_EVENT_TYPES = [
   'delivered',
   'seen',
@@ -115,6 +118,11 @@ export interface ViberBroadcastResult {
   requests: number;
   /** Receivers Viber accepted: every receiver in neither `failed_list` nor `uncertain_list`. */
   sent: number;
+  /**
+   * Receivers of the broadcast: the list's length, or for an async iterable the receivers read
+   * from it (all of them, unless the broadcast stopped before the end).
+   */
+  total: number;
   /** The message token of each successful request, in the order they were answered. */
   message_tokens: string[];
   /**

@@ -1,6 +1,6 @@
 /**
- * Viber API status codes (SPEC §2). `0` is success; anything not listed here (such as `999`,
- * "Bad receiver ID") is reported as {@link ViberStatusName} `'unknown'`.
+ * Viber API status codes (docs/protocol/status-codes.md). `0` is success; anything not listed
+ * here (such as `999`, "Bad receiver ID") is reported as {@link ViberStatusName} `'unknown'`.
  */
 export enum ViberStatus {
   ok = 0,

@@ -1,6 +1,7 @@
 import type { ViberButton, ViberKeyboard } from '../types/keyboard.types';
 import type { ViberOutgoingMessage } from '../types/message.types';
-import { deriveMinApiVersion, listApiFeatures } from './min-api-version';
+import { deriveMinApiVersion, listApiFeatures, validateMinApiVersion } from './min-api-version';
+import { ValidationContext } from './validation-context';
 
 const base: ViberButton = { ActionBody: 'a', Text: 'A' };
 
@@ -36,6 +37,24 @@ const GATED: ReadonlyArray<[string, number, string, ViberOutgoingMessage]> = [
     3,
     'keyboard.Buttons[0].InternalBrowser',
     withButton({ InternalBrowser: { Mode: 'partial-size' } }),
+  ],
+  [
+    'button ActionType share-phone',
+    3,
+    'keyboard.Buttons[0].ActionType "share-phone"',
+    withButton({ ActionType: 'share-phone' }),
+  ],
+  [
+    'button ActionType location-picker',
+    3,
+    'keyboard.Buttons[0].ActionType "location-picker"',
+    withButton({ ActionType: 'location-picker' }),
+  ],
+  [
+    'button ActionType none',
+    3,
+    'keyboard.Buttons[0].ActionType "none"',
+    withButton({ ActionType: 'none' }),
   ],
   [
     'keyboard ButtonsGroupColumns',
@@ -194,11 +213,60 @@ describe('deriveMinApiVersion', () => {
     ]);
   });
 
+  it.each(['reply', 'open-url', 'buy', undefined, 'constructor', 3])(
+    'does not gate ActionType %p',
+    (ActionType) => {
+      const message = withButton({ ActionType } as Partial<ViberButton>);
+      expect(listApiFeatures(message)).toEqual([]);
+      expect(deriveMinApiVersion(message)).toBe(1);
+    },
+  );
+
+  it('gates share-phone / location-picker / none in rich media too, with their path', () => {
+    expect(listApiFeatures(richMedia({}, { ActionType: 'location-picker' }))).toEqual([
+      { path: 'type', feature: 'rich_media', level: 2 },
+      {
+        path: 'rich_media.Buttons[0].ActionType',
+        feature: 'rich_media.Buttons[0].ActionType "location-picker"',
+        level: 3,
+      },
+    ]);
+    expect(deriveMinApiVersion(richMedia({}, { ActionType: 'none' }))).toBe(3);
+  });
+
   it('tolerates malformed input', () => {
     expect(listApiFeatures('text')).toEqual([]);
     expect(listApiFeatures({ keyboard: { Buttons: [null, 'x'] } })).toEqual([]);
     expect(listApiFeatures({ type: 'rich_media', rich_media: 5 })).toEqual([
       { path: 'type', feature: 'rich_media', level: 2 },
     ]);
+  });
+});
+
+describe('validateMinApiVersion', () => {
+  const check = (message: unknown): ValidationContext => {
+    const ctx = new ValidationContext();
+    validateMinApiVersion(ctx, message);
+    return ctx;
+  };
+
+  it('refuses an explicit level below what a share-phone / location-picker / none button needs', () => {
+    for (const action of ['share-phone', 'location-picker', 'none'] as const) {
+      const ctx = check({ ...withButton({ ActionType: action }), min_api_version: 2 });
+      expect(ctx.issues).toEqual([
+        {
+          path: 'min_api_version',
+          message: `must be at least 3 (keyboard.Buttons[0].ActionType "${action}" needs API 3)`,
+        },
+      ]);
+      expect(ctx.warnings).toEqual([]);
+    }
+  });
+
+  it('accepts such a button with min_api_version 3, and leaves an absent value to the client', () => {
+    expect(
+      check({ ...withButton({ ActionType: 'share-phone' }), min_api_version: 3 }).issues,
+    ).toEqual([]);
+    expect(check(withButton({ ActionType: 'share-phone' })).issues).toEqual([]);
   });
 });

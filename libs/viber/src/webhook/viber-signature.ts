@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** Header Viber signs callbacks with (lower-case, as Node presents request headers). */
+export const VIBER_SIGNATURE_HEADER = 'x-viber-content-signature';
+
 const SIGNATURE_FORMAT = /^[0-9a-f]{64}$/;
 
 /** True when `signature` has the form Viber sends: 64 lowercase hex digits. */

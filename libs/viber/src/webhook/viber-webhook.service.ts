@@ -12,7 +12,9 @@ import { ViberApiError } from '../errors/viber-api.error';
 import { ViberOptionsError } from '../errors/viber-options.error';
 import { VIBER_MODULE_BOT } from '../viber.constants';
 import type { ViberSetWebhookResponse } from '../types/api.types';
+import { VIBER_DEFAULT_SET_WEBHOOK_LOCK_MS } from '../viber.defaults';
 import { installWebhookIntake, webhookRouteCandidates } from './webhook-body.intake';
+import { createFastPathServer } from './webhook-fast-path';
 
 /**
  * Registers a bot's webhook with Viber. With `webhook.url` set (and `autoSet` not false) it
@@ -43,7 +45,13 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
     const result = installWebhookIntake(
       { type: adapter.getType(), instance: adapter.getInstance() },
       webhookRouteCandidates(this.bot.options.webhook.path, this.appConfig.getGlobalPrefix()),
+      this.bot.options.webhook.fastPath ? createFastPathServer(this.bot, this.logger) : undefined,
     );
+    if (!result.installed && this.bot.options.webhook.fastPath) {
+      this.logger.warn(
+        `webhook.fastPath is on but the fast path could not be installed (${result.reason}): the webhook is served by its Nest controller`,
+      );
+    }
     if (!result.installed) {
       this.logger.warn(
         `The webhook body goes through the platform's body parser (${result.reason}): create the app with { rawBody: true } so its signature can be checked`,
@@ -99,6 +107,28 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
   }
 
   private async registerAtStartup(): Promise<void> {
+    const queue = this.bot.queued;
+    const { url, eventTypes, sendName, sendPhoto } = this.bot.options.webhook;
+    const registration = { url, eventTypes, sendName, sendPhoto };
+    if (queue) {
+      // One set_webhook per deploy: the first replica to claim this registration calls it.
+      let claimed: boolean;
+      try {
+        claimed = await queue.claimSetWebhook(registration, VIBER_DEFAULT_SET_WEBHOOK_LOCK_MS);
+      } catch (error) {
+        this.logger.error(
+          `set_webhook not called: the claim in Redis failed (${error instanceof Error ? error.message : String(error)})`,
+        );
+        if (this.bot.options.webhook.onSetWebhookError === 'throw') throw error;
+        return;
+      }
+      if (!claimed) {
+        this.logger.log(
+          'Webhook registration claimed by another replica: set_webhook not called here',
+        );
+        return;
+      }
+    }
     try {
       const answer = await this.register();
       this.logger.log(
@@ -112,6 +142,8 @@ export class ViberWebhookService implements OnModuleInit, OnApplicationBootstrap
             ? error.message
             : String(error);
       this.logger.error(`set_webhook failed: ${detail}${this.pathMismatch() ?? ''}`);
+      // Let another replica (or the next start) try again.
+      if (queue) await queue.releaseSetWebhook(registration).catch(() => undefined);
       if (this.bot.options.webhook.onSetWebhookError === 'throw') throw error;
     }
   }

@@ -1,4 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ViberWebhookRequest } from './raw-body';
+import type { ViberFastPathServer } from './webhook-fast-path';
 
 /**
  * Keeps the HTTP platform's body parsers away from the webhook route, so that the signature is
@@ -47,8 +49,13 @@ interface ExpressApp {
 interface FastifyRequestLike {
   method: string;
   headers: Record<string, string | string[] | undefined>;
+  query?: Record<string, unknown>;
   raw: IncomingMessage & { [UNPARSED]?: string | null };
   routeOptions?: { url?: string };
+}
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  hijack(): void;
 }
 interface FastifyLike {
   hasRoute(options: { method: string; url: string }): boolean;
@@ -59,9 +66,9 @@ interface FastifyLike {
   ): void;
   addHook(
     name: 'onRequest',
-    hook: (req: FastifyRequestLike, reply: unknown, done: Next) => void,
+    hook: (req: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>,
   ): void;
-  [FASTIFY_ROUTES]?: Set<string>;
+  [FASTIFY_ROUTES]?: Map<string, ViberFastPathServer | undefined>;
 }
 
 /** The platform of a Nest HTTP adapter, as `getType()` names it, and its instance. */
@@ -77,7 +84,11 @@ export type ViberIntakeResult =
   | { readonly installed: true; readonly paths: readonly string[] }
   | { readonly installed: false; readonly reason: string };
 
-function installExpress(app: ExpressApp, candidates: readonly string[]): ViberIntakeResult {
+function installExpress(
+  app: ExpressApp,
+  candidates: readonly string[],
+  serve: ViberFastPathServer | undefined,
+): ViberIntakeResult {
   const stack = (app.router ?? app._router)?.stack;
   if (!Array.isArray(stack)) return { installed: false, reason: 'no Express router stack' };
   const routes = candidates.filter((path) =>
@@ -85,7 +96,12 @@ function installExpress(app: ExpressApp, candidates: readonly string[]): ViberIn
   );
   if (routes.length === 0) return { installed: false, reason: 'webhook route not found' };
   for (const path of routes) {
-    app.post(path, function viberWebhookIntake(req, _res, next) {
+    app.post(path, function viberWebhookIntake(req, res, next) {
+      if (serve) {
+        // The fast path: served here, ahead of the body parsers and Nest's route pipeline.
+        void serve(req as unknown as ViberWebhookRequest, res as ServerResponse);
+        return;
+      }
       (req as IncomingMessage & { [UNPARSED]?: true })[UNPARSED] = true;
       next();
     });
@@ -107,14 +123,18 @@ function installExpress(app: ExpressApp, candidates: readonly string[]): ViberIn
   return { installed: true, paths: routes };
 }
 
-function installFastify(fastify: FastifyLike, candidates: readonly string[]): ViberIntakeResult {
+function installFastify(
+  fastify: FastifyLike,
+  candidates: readonly string[],
+  serve: ViberFastPathServer | undefined,
+): ViberIntakeResult {
   const routes = candidates.filter((url) => fastify.hasRoute({ method: 'POST', url }));
   if (routes.length === 0) return { installed: false, reason: 'webhook route not found' };
   let covered = fastify[FASTIFY_ROUTES];
   if (!covered) {
-    const set = new Set<string>();
-    covered = set;
-    fastify[FASTIFY_ROUTES] = set;
+    const routes = new Map<string, ViberFastPathServer | undefined>();
+    covered = routes;
+    fastify[FASTIFY_ROUTES] = routes;
     if (!fastify.hasContentTypeParser(FASTIFY_UNPARSED_TYPE)) {
       fastify.addContentTypeParser(FASTIFY_UNPARSED_TYPE, (req, _payload, done) => {
         const original = req.raw[UNPARSED];
@@ -123,33 +143,43 @@ function installFastify(fastify: FastifyLike, candidates: readonly string[]): Vi
         done(null, undefined);
       });
     }
-    fastify.addHook('onRequest', (req, _reply, done) => {
+    fastify.addHook('onRequest', async (req, reply) => {
       const url = req.routeOptions?.url;
-      if (req.method === 'POST' && url !== undefined && set.has(url)) {
-        const original = req.headers['content-type'];
-        req.raw[UNPARSED] = typeof original === 'string' ? original : null;
-        req.headers['content-type'] = FASTIFY_UNPARSED_TYPE;
+      if (req.method !== 'POST' || url === undefined || !routes.has(url)) return undefined;
+      const serveRoute = routes.get(url);
+      if (serveRoute) {
+        // The fast path: served here, before Fastify parses anything and before Nest's pipeline.
+        reply.hijack();
+        await serveRoute({ headers: req.headers, query: req.query, raw: req.raw }, reply.raw);
+        return reply;
       }
-      done();
+      const original = req.headers['content-type'];
+      req.raw[UNPARSED] = typeof original === 'string' ? original : null;
+      req.headers['content-type'] = FASTIFY_UNPARSED_TYPE;
+      return undefined;
     });
   }
-  for (const url of routes) covered.add(url);
+  for (const url of routes) covered.set(url, serve);
   return { installed: true, paths: routes };
 }
 
 /**
- * Keeps the platform's body parsers off `POST` requests to the given webhook routes (the first
- * candidate paths that exist: with and without the global prefix). Safe to call once per bot.
+ * Keeps the platform's body parsers off `POST` requests to the given webhook routes (the
+ * candidate paths that exist: with and without the global prefix), or, with `serve` (the
+ * opt-in fast path), serves those requests right there. Safe to call once per bot.
  */
 export function installWebhookIntake(
   platform: ViberHttpPlatform,
   candidates: readonly string[],
+  serve?: ViberFastPathServer,
 ): ViberIntakeResult {
   if (!platform.instance) return { installed: false, reason: 'no HTTP server' };
-  if (platform.type === 'express')
-    return installExpress(platform.instance as ExpressApp, candidates);
-  if (platform.type === 'fastify')
-    return installFastify(platform.instance as FastifyLike, candidates);
+  if (platform.type === 'express') {
+    return installExpress(platform.instance as ExpressApp, candidates, serve);
+  }
+  if (platform.type === 'fastify') {
+    return installFastify(platform.instance as FastifyLike, candidates, serve);
+  }
   return { installed: false, reason: `unsupported platform "${platform.type}"` };
 }
 

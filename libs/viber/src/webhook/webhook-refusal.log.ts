@@ -8,7 +8,9 @@ export type ViberRefusalKind =
   | 'wrong signature'
   | 'body too large'
   | 'body too slow'
-  | 'invalid callback';
+  | 'incomplete body'
+  | 'invalid callback'
+  | 'callback not queued';
 
 /**
  * Logs refused webhook requests without letting junk flood the log: the first refusal of each

@@ -1,4 +1,4 @@
-import { type ViberStatus } from 'nestjs-viber';
+import { type ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
 import { viberStatusName } from 'nestjs-viber/internal';
 import type { ApiRefusal } from '../api-request.validator';
 
@@ -8,6 +8,8 @@ export interface ApiAnswer {
   body: Record<string, unknown>;
   /** Runs once the answer was sent (e.g. the accepted message reaches the user). */
   after?: () => void;
+  /** What the emulator flags in the request (unknown fields, documented-example oddities). */
+  warnings?: ViberValidationIssue[];
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { VIBER_LIMITS, ViberStatus } from 'nestjs-viber';
+import { VIBER_LIMITS, ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
 import { isRecord, parseJsonLossless } from 'nestjs-viber/internal';
 import { refuse } from '../api-request.validator';
 import { HARD_BODY_LIMIT } from '../emulator.defaults';
+import { unknownFieldWarnings } from '../unknown-fields.validator';
 import type { AccountEndpoints } from './account.endpoints';
 import type { ApiAnswer, ApiAnswerBuilder } from './api-answer.builder';
 import type { MessagingEndpoints } from './messaging.endpoints';
 import type { WebhookEndpoints } from './webhook.endpoints';
 
-/** The endpoints the emulator serves under its base path (SPEC §1). */
+/** The endpoints the emulator serves under its base path (docs/protocol/endpoints.md). */
 export const EMULATOR_ENDPOINTS = [
   'set_webhook',
   'send_message',
@@ -19,7 +20,10 @@ export const EMULATOR_ENDPOINTS = [
   'post',
 ] as const;
 
-/** `status_message` of a request without any auth token (SPEC §1; numeric status undocumented). */
+/**
+ * `status_message` of a request without any auth token (docs/protocol/endpoints.md,
+ * "Authentication": Viber documents no numeric status for it).
+ */
 export const MISSING_AUTH_TOKEN_MESSAGE = 'missing_auth_token';
 
 /** One HTTP request to the API, as the transport read it. */
@@ -120,13 +124,26 @@ export class ApiRouter {
     if (!isRecord(parsed)) {
       return answers.fail(refuse(ViberStatus.badData, 'the body must be a JSON object'));
     }
+    // Fields Viber does not know: flagged, never refused (docs/protocol/unknown-fields.md).
+    const unknown = unknownFieldWarnings(endpoint, parsed);
+    const answer = await this.endpoint(endpoint, parsed, text, unknown);
+    const warnings = [...unknown, ...(answer.warnings ?? [])];
+    return warnings.length > 0 ? { ...answer, warnings } : answer;
+  }
+
+  private async endpoint(
+    endpoint: string,
+    parsed: Record<string, unknown>,
+    text: string,
+    unknown: ViberValidationIssue[],
+  ): Promise<ApiAnswer> {
     switch (endpoint as (typeof EMULATOR_ENDPOINTS)[number]) {
       case 'set_webhook':
         return this.deps.webhook.setWebhook(parsed);
       case 'send_message':
-        return this.deps.messaging.sendMessage(parsed, text);
+        return this.deps.messaging.sendMessage(parsed, text, unknown);
       case 'broadcast_message':
-        return this.deps.messaging.broadcastMessage(parsed, text);
+        return this.deps.messaging.broadcastMessage(parsed, text, unknown);
       case 'get_account_info':
         return this.deps.account.accountInfo();
       case 'get_user_details':

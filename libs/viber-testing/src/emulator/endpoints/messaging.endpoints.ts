@@ -1,9 +1,14 @@
-import { VIBER_LIMITS, ViberStatus, type ViberOutgoingMessage } from 'nestjs-viber';
+import {
+  VIBER_LIMITS,
+  ViberStatus,
+  type ViberOutgoingMessage,
+  type ViberValidationIssue,
+} from 'nestjs-viber';
 import { isRecord } from 'nestjs-viber/internal';
 import {
   apiVersionRefusal,
   checkRequestMessage,
-  messageFields,
+  deliveredMessage,
   refuse,
 } from '../api-request.validator';
 import type { EmulatorLogs } from '../logs/emulator.logs';
@@ -29,6 +34,8 @@ export interface MessagingEndpointsDeps {
   account: Readonly<EmulatorAccount>;
   /** Enforce the documented rate limits (option `enforceRateLimits`). */
   enforceRateLimits: boolean;
+  /** The sliding limit on `broadcast_message` (option `broadcastRateLimit`), or none. */
+  broadcastRateLimit: { limit: number; intervalMs: number } | false;
 }
 
 /**
@@ -36,9 +43,33 @@ export interface MessagingEndpointsDeps {
  * token, and hand each accepted message to the users (after the answer was sent, with receipts).
  */
 export class MessagingEndpoints {
+  /** Arrival times of the last `limit` broadcast requests, oldest first. */
+  private readonly broadcastArrivals: number[] = [];
+
   constructor(private readonly deps: MessagingEndpointsDeps) {}
 
-  sendMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+  /**
+   * Counts a `broadcast_message` arrival; true when it makes more than `limit` within the
+   * sliding window (then Viber answers status 12).
+   */
+  private broadcastOverLimit(now: number): boolean {
+    const rate = this.deps.broadcastRateLimit;
+    if (!rate) return false;
+    const arrivals = this.broadcastArrivals;
+    arrivals.push(now);
+    while (arrivals.length > 0 && arrivals[0]! <= now - rate.intervalMs) arrivals.shift();
+    const over = arrivals.length > rate.limit;
+    // Only the last `limit + 1` arrivals can decide the next answer.
+    if (arrivals.length > rate.limit + 1) arrivals.splice(0, arrivals.length - rate.limit - 1);
+    return over;
+  }
+
+  /** `unknown`: the body's fields Viber does not know (they go with the recorded message). */
+  sendMessage(
+    body: Record<string, unknown>,
+    text: string,
+    unknown: readonly ViberValidationIssue[] = [],
+  ): ApiAnswer {
     const { answers } = this.deps;
     const receiver = body.receiver;
     if (receiver === undefined || receiver === null || receiver === '') {
@@ -47,7 +78,7 @@ export class MessagingEndpoints {
     if (typeof receiver !== 'string') {
       return answers.fail(refuse(ViberStatus.badData, 'receiver must be a string'));
     }
-    const refusal = checkRequestMessage(body, text, true);
+    const { refusal, warnings } = checkRequestMessage(body, text, true);
     if (refusal !== undefined) return answers.fail(refusal);
     if (this.deps.webhook.current === undefined) {
       return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
@@ -78,14 +109,32 @@ export class MessagingEndpoints {
     const token = this.deps.tokens.take();
     return {
       ...answers.reply(ViberStatus.ok, { message_token: token, billing_status: 0 }),
+      warnings,
       after: () => {
-        this.deps.recorder.record(user, messageFields(body), 'send_message', token, true);
+        this.deps.recorder.record(user, deliveredMessage(body), 'send_message', token, true, [
+          ...unknown,
+          ...warnings,
+        ]);
       },
     };
   }
 
-  broadcastMessage(body: Record<string, unknown>, text: string): ApiAnswer {
+  /** `unknown`: the body's fields Viber does not know (they go with the recorded messages). */
+  broadcastMessage(
+    body: Record<string, unknown>,
+    text: string,
+    unknown: readonly ViberValidationIssue[] = [],
+  ): ApiAnswer {
     const { answers } = this.deps;
+    if (this.broadcastOverLimit(Date.now())) {
+      const rate = this.deps.broadcastRateLimit as { limit: number; intervalMs: number };
+      return answers.fail(
+        refuse(
+          ViberStatus.tooManyRequests,
+          `Rate control breach: more than ${rate.limit} broadcast_message requests within ${rate.intervalMs} ms`,
+        ),
+      );
+    }
     const list = body.broadcast_list;
     if (list === undefined || list === null) {
       return answers.fail(refuse(ViberStatus.missingData, 'broadcast_list is required'));
@@ -106,7 +155,7 @@ export class MessagingEndpoints {
         ),
       );
     }
-    const refusal = checkRequestMessage(body, text, true);
+    const { refusal, warnings } = checkRequestMessage(body, text, true);
     if (refusal !== undefined) return answers.fail(refusal);
     if (this.deps.webhook.current === undefined) {
       return answers.fail(refuse(ViberStatus.webhookNotSet, 'set a webhook first'));
@@ -138,9 +187,11 @@ export class MessagingEndpoints {
       }
     }
     const token = this.deps.tokens.take();
-    const message = messageFields(body);
+    const message = deliveredMessage(body);
+    const messageWarnings = [...unknown, ...warnings];
     return {
       ...answers.reply(ViberStatus.ok, { message_token: token, failed_list: failed }),
+      warnings,
       after: () => {
         for (const user of reached) {
           this.deps.recorder.record(
@@ -149,6 +200,7 @@ export class MessagingEndpoints {
             'broadcast_message',
             token,
             true,
+            messageWarnings,
           );
         }
       },
@@ -163,10 +215,10 @@ export class MessagingEndpoints {
     }
     if (typeof from !== 'string')
       return answers.fail(refuse(ViberStatus.badData, 'from must be a string'));
-    if (body.keyboard !== undefined) {
+    if (body.keyboard !== undefined && body.keyboard !== null) {
       return answers.fail(refuse(ViberStatus.badData, 'keyboards are not supported in posts'));
     }
-    const refusal = checkRequestMessage(body, text, false);
+    const { refusal, warnings } = checkRequestMessage(body, text, false);
     if (refusal !== undefined) return answers.fail(refusal);
     if (from !== this.deps.account.adminId) {
       return answers.fail(
@@ -177,13 +229,16 @@ export class MessagingEndpoints {
     this.deps.logs.push(this.deps.logs.posts, {
       token: token.toString(),
       from,
-      message: messageFields(body) as unknown as ViberOutgoingMessage,
+      message: deliveredMessage(body) as unknown as ViberOutgoingMessage,
     });
-    return answers.reply(ViberStatus.ok, { message_token: token });
+    return { ...answers.reply(ViberStatus.ok, { message_token: token }), warnings };
   }
 }
 
-/** Replaces the broadcast placeholders (SPEC §1.3) in every string of a message. */
+/**
+ * Replaces the broadcast placeholders (docs/protocol/endpoints.md, "broadcast_message") in every
+ * string of a message.
+ */
 function replacePlaceholders(
   message: Record<string, unknown>,
   user: SimulatedUser,

@@ -40,12 +40,13 @@ export class WebhookEndpoints {
     }
     if (typeof url !== 'string')
       return answers.fail(refuse(ViberStatus.badData, 'url must be a string'));
+    // A field sent as null counts as absent (docs/protocol/null-fields.md).
     for (const flag of ['send_name', 'send_photo', 'is_inline']) {
-      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') {
+      if (body[flag] !== undefined && body[flag] !== null && typeof body[flag] !== 'boolean') {
         return answers.fail(refuse(ViberStatus.badData, `${flag} must be a boolean`));
       }
     }
-    const eventTypes = body.event_types;
+    const eventTypes = body.event_types ?? undefined;
     if (eventTypes !== undefined) {
       if (!Array.isArray(eventTypes) || eventTypes.some((item) => typeof item !== 'string')) {
         return answers.fail(refuse(ViberStatus.badData, 'event_types must be an array of strings'));

@@ -3,12 +3,13 @@ import type {
   EmulatorApiRequest,
   EmulatorBotMessage,
   EmulatorCallbackDelivery,
+  EmulatorWarning,
 } from '../viber-emulator.types';
 
 /**
  * The emulator's logs, most recent last, each cut to the newest `maxEntries` entries. The arrays
- * are the very ones `ViberEmulator` exposes (`requests`, `deliveries`, `botMessages`, `posts`):
- * they are trimmed in place, never replaced.
+ * are the very ones `ViberEmulator` exposes (`requests`, `deliveries`, `botMessages`, `posts`,
+ * `warnings`): they are trimmed in place, never replaced.
  */
 export class EmulatorLogs {
   /** Every API request answered. */
@@ -19,6 +20,8 @@ export class EmulatorLogs {
   readonly botMessages: EmulatorBotMessage[] = [];
   /** Messages accepted by the `post` endpoint. */
   readonly posts: Array<{ token: string; from: string; message: ViberOutgoingMessage }> = [];
+  /** Every warning: unknown fields and documented-example oddities. */
+  readonly warnings: EmulatorWarning[] = [];
 
   constructor(private readonly maxEntries: number) {}
 

@@ -109,6 +109,7 @@ export class EmulatorHttpTransport {
       statusMessage: String(answer.body.status_message ?? ''),
       httpStatus: answer.httpStatus,
       responseBody,
+      warnings: answer.warnings ?? [],
       timestamp: Date.now(),
     });
     answer.after?.();

@@ -1,7 +1,10 @@
 import { ALL_WEBHOOK_EVENT_TYPES } from '../emulator.defaults';
 import type { EmulatorWebhook, EmulatorWebhookPreset } from '../viber-emulator.types';
 
-/** Events that cannot be filtered out with `event_types` (SPEC §1.1). */
+/**
+ * Events that cannot be filtered out with `event_types` (docs/protocol/endpoints.md,
+ * "set_webhook").
+ */
 const MANDATORY_EVENTS: ReadonlySet<string> = new Set([
   'webhook',
   'message',

@@ -62,7 +62,7 @@ function IsUint64Digits(): PropertyDecorator {
   };
 }
 
-/** Fields of every callback (SPEC §3.1). */
+/** Fields of every callback (docs/protocol/callbacks.md, "Common rules"). */
 export class ViberCallbackBaseDto {
   @IsString()
   event!: ViberEventName;
@@ -80,10 +80,10 @@ export class ViberCallbackBaseDto {
   chat_hostname?: string;
 }
 
-/** `webhook` (SPEC §3.2). */
+/** `webhook` (docs/protocol/callbacks.md, "webhook"). */
 export class ViberWebhookCallbackDto extends ViberCallbackBaseDto {}
 
-/** `subscribed` (SPEC §3.3). */
+/** `subscribed` (docs/protocol/callbacks.md, "subscribed"). */
 export class ViberSubscribedCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
@@ -91,7 +91,7 @@ export class ViberSubscribedCallbackDto extends ViberCallbackBaseDto {
   user!: ViberUserDto;
 }
 
-/** `unsubscribed`, `delivered`, `seen`, `failed` (SPEC §3.4, §3.7–3.9). */
+/** `unsubscribed`, `delivered`, `seen`, `failed` (docs/protocol/callbacks.md, one heading each). */
 export class ViberUserIdCallbackDto extends ViberCallbackBaseDto {
   @IsString()
   @IsNotEmpty()
@@ -106,7 +106,7 @@ export class ViberUserIdCallbackDto extends ViberCallbackBaseDto {
   chat_id?: string;
 }
 
-/** `conversation_started` (SPEC §3.5). */
+/** `conversation_started` (docs/protocol/callbacks.md, "conversation_started"). */
 export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
   @IsString()
   type!: string;
@@ -125,7 +125,7 @@ export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
   subscribed?: boolean;
 }
 
-/** `message` (SPEC §3.6). */
+/** `message` (docs/protocol/callbacks.md, "message"). */
 export class ViberMessageCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
@@ -168,7 +168,7 @@ export class ViberClientStatusDto {
   tracking_data?: string;
 }
 
-/** `client_status` (SPEC §3.10). */
+/** `client_status` (docs/protocol/callbacks.md, "client_status"). */
 export class ViberClientStatusCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()

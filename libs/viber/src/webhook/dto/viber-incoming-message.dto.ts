@@ -77,7 +77,10 @@ export class ViberContactDto {
   avatar?: string;
 }
 
-/** Validation schema of the `message` object of a `message` callback (SPEC §3.6). */
+/**
+ * Validation schema of the `message` object of a `message` callback (docs/protocol/callbacks.md,
+ * "message").
+ */
 export class ViberIncomingMessageDto {
   @IsIn(VIBER_INCOMING_MESSAGE_TYPES as string[])
   type!: ViberIncomingMessageType;

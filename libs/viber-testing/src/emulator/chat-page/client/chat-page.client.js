@@ -6,8 +6,9 @@
  *
  * Everything that comes from the bot is put in the DOM with `textContent`, attributes set through
  * properties, and URLs only when they are http(s). The one exception is button `Text`, whose
- * documented HTML subset (`<b> <i> <u> <s> <br> <font color size>`, SPEC §7.3) is rebuilt
- * element by element from a parse that keeps nothing else (unknown tags are shown as text).
+ * documented HTML subset (`<b> <i> <u> <s> <br> <font color size>`, docs/protocol/keyboards.md,
+ * "Button object") is rebuilt element by element from a parse that keeps nothing else (unknown
+ * tags are shown as text).
  *
  * The page inlines the file in a `<script>` element: it must not contain a closing script tag.
  *
@@ -50,13 +51,15 @@
  * @property {ViberMessage} message
  * @property {MessageStatus} status
  * @property {string} [statusDetail]
+ * @property {string[]} [warnings] What the emulator flags (e.g. a field Viber does not know).
  * @property {number} timestamp
  */
 /**
- * @typedef {object} NoteEntry Something to tell the person at the page (`error` in red).
+ * @typedef {object} NoteEntry Something to tell the person at the page (`error` in red,
+ * `warning` in amber).
  * @property {'note'} kind
  * @property {string | null} userId
- * @property {'info' | 'error'} level
+ * @property {'info' | 'warning' | 'error'} level
  * @property {string} text
  * @property {number} timestamp
  */
@@ -728,7 +731,7 @@
    */
   function entryNode(entry) {
     if (entry.kind === 'note')
-      return el('div', 'note' + (entry.level === 'error' ? ' error' : ''), entry.text);
+      return el('div', 'note' + (entry.level === 'info' ? '' : ' ' + entry.level), entry.text);
     if (entry.kind === 'user') {
       if (entry.silent) return null;
       var mine = el('div', 'msg user');
@@ -748,6 +751,15 @@
     var bubble = el('div', 'bubble');
     bubble.appendChild(messageBody(message, entry));
     node.appendChild(bubble);
+    if (Array.isArray(entry.warnings) && entry.warnings.length > 0) {
+      // Accepted, but probably a mistake: Viber would ignore these fields silently.
+      var warnings = el('ul', 'warnings');
+      warnings.title = 'Flagged by the emulator; Viber accepts the message';
+      entry.warnings.forEach(function (warning) {
+        warnings.appendChild(el('li', '', '⚠ ' + String(warning)));
+      });
+      node.appendChild(warnings);
+    }
     var meta = el(
       'div',
       'meta',
@@ -813,7 +825,8 @@
 
   /**
    * Places buttons in order on grids of columns x rows (a card each), wrapping to the next row
-   * when a button does not fit and starting a new card when the grid is full (SPEC §7.1, §7.4).
+   * when a button does not fit and starting a new card when the grid is full
+   * (docs/protocol/keyboards.md, "General" and "Rich media").
    *
    * @param {ViberButton[]} buttons
    * @param {number} columns
