@@ -16,6 +16,13 @@ export interface AppOptions {
 }
 
 /**
+ * `PrometheusModule.register()` registers prom-client's default metrics in the default registry
+ * each time it is called, and a second registration throws: the module is made once per process
+ * (tests build several apps in one).
+ */
+let prometheus: DynamicModule | undefined;
+
+/**
  * The demo bot app: the shop bot, `GET /health` and `/health/live` (Terminus), and `GET /metrics`
  * (Prometheus, through @willsoto/nestjs-prometheus: the `viber_*` metrics and the process ones).
  */
@@ -28,7 +35,7 @@ export class AppModule {
       controllers: [HealthController],
       imports: [
         TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
-        PrometheusModule.register(),
+        (prometheus ??= PrometheusModule.register()),
         ViberModule.forRoot({
           token: options.token,
           apiUrl: options.apiUrl,

@@ -146,7 +146,8 @@ describe('health, metrics and traces with the emulator', () => {
     await waitFor(() => emulator.botMessages.length === 3);
 
     expect(await seriesOf(registry, 'viber_callbacks_total')).toEqual({
-      'bot=default,event=webhook,outcome=handled': 1,
+      // No handler and not recorded: answered without the dispatch.
+      'bot=default,event=webhook,outcome=ignored': 1,
       'bot=default,event=conversation_started,outcome=handled': 1,
       'bot=default,event=message,outcome=handled': 2,
       'bot=default,event=message,outcome=duplicate': 1,
@@ -154,7 +155,6 @@ describe('health, metrics and traces with the emulator', () => {
       'bot=default,event=unknown,outcome=rejected_signature': 1,
     });
     expect(await seriesOf(registry, 'viber_callback_duration_seconds')).toEqual({
-      'bot=default,event=webhook': 1,
       'bot=default,event=conversation_started': 1,
       'bot=default,event=message': 4,
     });

@@ -12,6 +12,7 @@ import { ViberConversations } from './conversations/viber-conversations';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
 import type { ViberInstrumentation } from './observability/viber-instrumentation';
 import { createViberInstrumentation } from './observability/viber-instrumentation.factory';
+import { attachViberQueueStats } from './observability/viber-queue-stats';
 import { ViberBroadcasts } from './queue/viber-broadcasts.service';
 import { ViberQueueRuntime } from './queue/viber-queue.runtime';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
@@ -135,6 +136,8 @@ export async function createViberQueue(
   if (!options.queue) return null;
   const runtime = await ViberQueueRuntime.create(options, bot, subscribers);
   bot.attachQueue(runtime);
+  // Its figures for the health indicator and the viber_queue_* gauges (detached at close).
+  attachViberQueueStats(bot, runtime);
   return runtime;
 }
 

@@ -13,6 +13,7 @@ import {
   NOOP_INSTRUMENTATION,
   type ViberCallbackProbe,
   type ViberInstrumentation,
+  type ViberTraceCarrier,
 } from '../observability/viber-instrumentation';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../viber-options.resolver';
@@ -48,8 +49,11 @@ export interface ViberRunOutcome {
  * @internal
  */
 export interface ViberBotQueue {
-  /** Stores a callback as a job; rejects with `ViberQueueUnavailableError` when it cannot. */
-  ingest(callback: ViberCallback, rawBody: Buffer): Promise<void>;
+  /**
+   * Stores a callback as a job, with the webhook span's trace context when tracing is on;
+   * rejects with `ViberQueueUnavailableError` when it cannot.
+   */
+  ingest(callback: ViberCallback, rawBody: Buffer, trace?: ViberTraceCarrier): Promise<void>;
   /** Stops the workers (running jobs finish within `timeoutMs`) and closes the connections. */
   close(timeoutMs: number): Promise<void>;
   /** Claims the `set_webhook` of a registration for this replica for `ttlMs`; true for one replica. */
@@ -185,12 +189,22 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     // Nothing wants this event (no handler, not the subscriber registry): a valid callback is
     // answered at once, without the dispatch machinery. After a broadcast, Viber sends millions
     // of `delivered` and `seen`.
-    if (this.idle().has(callback.event)) return OK;
+    if (this.idle().has(callback.event)) {
+      this.instrumentation.callbackIgnored(callback.event);
+      return OK;
+    }
     if (this.queue && this.options.webhook.mode === 'queue' && !INLINE_EVENTS.has(callback.event)) {
+      const probe = this.instrumentation.callbackStarted(callback.event, callback.message_token);
       try {
-        await this.queue.ingest(callback, rawBody);
+        // The webhook span's context travels in the job: the worker's span continues its trace.
+        const trace = this.instrumentation.active
+          ? probe.run(() => this.instrumentation.traceCarrier())
+          : undefined;
+        await this.queue.ingest(callback, rawBody, trace);
+        probe.queued(true);
         return OK;
       } catch (error) {
+        probe.queued(false);
         this.refusals.refused(
           'callback not queued',
           503,
@@ -205,13 +219,34 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   /**
    * Runs the handlers of a queued callback (a worker of the queued webhook): records the
    * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does,
-   * without a deadline or the dedupe store (the queue stored the callback once).
+   * without a deadline or the dedupe store (the queue stored the callback once). With tracing, its
+   * span continues the trace of the webhook span that stored it (`trace`, from the job).
    * @internal
    */
-  async handleQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
-    await this.subscribers.record(callback);
+  handleQueued(callback: ViberCallback, trace?: ViberTraceCarrier): Promise<ViberRunOutcome> {
+    return this.instrumentation.withTraceCarrier(trace, () => this.runQueued(callback));
+  }
+
+  private async runQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+    // Started before anything awaits, inside the carried context.
+    const probe = this.instrumentation.callbackStarted(
+      callback.event,
+      callback.message_token,
+      true,
+    );
+    try {
+      await this.subscribers.record(callback);
+    } catch (error) {
+      probe.end(true);
+      throw error;
+    }
     const ctx = new ViberContext(callback, this.client, this.options.name);
-    const run = this.run(ctx, NOOP_CALLBACK_PROBE);
+    const run = probe
+      .run(() => this.run(ctx, probe))
+      .then((outcome) => {
+        probe.end(outcome.failed);
+        return outcome;
+      });
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return run;

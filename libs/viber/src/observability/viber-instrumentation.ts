@@ -12,7 +12,9 @@ import type { ViberRefusalKind } from '../webhook/webhook-refusal.log';
 /**
  * How the webhook dealt with one request (label `outcome` of `viber_callbacks_total`):
  * `handled` (handlers ran, none failed), `error` (a handler or its reply failed), `duplicate`
- * (re-sent, answered without running handlers), `ignored` (an event this version does not know),
+ * (re-sent, answered without running handlers), `queued` (stored for the queue's workers, with
+ * `webhook.mode: 'queue'`), `ignored` (an event this version does not know, or one nothing acts
+ * on: no handler and not recorded),
  * `invalid` (not a valid callback: 400), `rejected_signature` (missing, malformed or wrong
  * signature: 403), `rejected_body` (too large, too slow or cut short: 413/408/400),
  * `unavailable` (shutting down, or a queued webhook that could not store the callback: 503).
@@ -21,6 +23,7 @@ export type ViberCallbackOutcome =
   | 'handled'
   | 'error'
   | 'duplicate'
+  | 'queued'
   | 'ignored'
   | 'invalid'
   | 'rejected_signature'
@@ -62,6 +65,11 @@ export interface ViberCallbackProbe {
   duplicate(): void;
   /** The answer went out at the deadline while handlers still run (the probe goes on). */
   deadlineExceeded(): void;
+  /**
+   * A queued webhook stored the callback for the workers (`stored`: outcome `queued`), or could
+   * not (answered 503: counted as the refusal `callback not queued`, the probe only ends).
+   */
+  queued(stored: boolean): void;
   /** A handler starts (`Class.method`). */
   handler(name: string): ViberHandlerProbe;
   /** Every handler ended: outcome `error` when one failed, else `handled`. */
@@ -96,10 +104,21 @@ export interface ViberInstrumentation {
   attachBot(bot: ViberInstrumentedBot): void;
   /** The webhook refused a request before the handlers. */
   callbackRefused(refusal: ViberWebhookRefusal): void;
-  /** A valid callback of an event this version does not know: answered 200, not handled. */
-  callbackIgnored(): void;
-  /** A valid callback starts: dedupe, then its handlers. */
-  callbackStarted(event: string, messageToken: string | number | undefined): ViberCallbackProbe;
+  /**
+   * A valid callback answered 200 without handlers: an event this version does not know (no
+   * `event`: label `unknown`), or one nothing acts on (no handler, not recorded).
+   */
+  callbackIgnored(event?: string): void;
+  /**
+   * A valid callback starts: dedupe, then its handlers; or, with `worker`, a queue worker runs
+   * the handlers of a callback the webhook stored (its outcome was counted as `queued` then: the
+   * worker's run adds its duration and handlers, not a second count).
+   */
+  callbackStarted(
+    event: string,
+    messageToken: string | number | undefined,
+    worker?: boolean,
+  ): ViberCallbackProbe;
   /** An HTTP request to the API starts (after its rate-limit wait). */
   apiRequestStarted(endpoint: ViberEndpoint, attempt: number): ViberApiProbe;
   /** A failed request will be retried. */
@@ -127,6 +146,7 @@ export const NOOP_CALLBACK_PROBE: ViberCallbackProbe = Object.freeze({
   run,
   duplicate: nothing,
   deadlineExceeded: nothing,
+  queued: nothing,
   handler: () => NOOP_HANDLER,
   end: nothing,
 });

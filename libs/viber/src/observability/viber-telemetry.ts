@@ -53,12 +53,21 @@ export class ViberTelemetry implements ViberInstrumentation, OnApplicationShutdo
     this.metrics?.callback(UNKNOWN_EVENT, REFUSAL_OUTCOMES[refusal] ?? 'invalid');
   }
 
-  callbackIgnored(): void {
-    this.metrics?.callback(UNKNOWN_EVENT, 'ignored');
+  callbackIgnored(event?: string): void {
+    this.metrics?.callback(event ?? UNKNOWN_EVENT, 'ignored');
   }
 
-  callbackStarted(event: string, messageToken: string | number | undefined): ViberCallbackProbe {
-    return new CallbackProbe(this, event, this.tracing?.callback(event, messageToken));
+  callbackStarted(
+    event: string,
+    messageToken: string | number | undefined,
+    worker = false,
+  ): ViberCallbackProbe {
+    return new CallbackProbe(
+      this,
+      event,
+      this.tracing?.callback(event, messageToken, worker),
+      worker,
+    );
   }
 
   apiRequestStarted(endpoint: ViberEndpoint, attempt: number): ViberApiProbe {
@@ -94,6 +103,8 @@ class CallbackProbe implements ViberCallbackProbe {
     private readonly telemetry: ViberTelemetry,
     private readonly event: string,
     private readonly span: OtelSpan | undefined,
+    /** A queue worker's run: counted as `queued` at the webhook, so no second count here. */
+    private readonly worker = false,
   ) {}
 
   run<T>(fn: () => T): T {
@@ -102,6 +113,22 @@ class CallbackProbe implements ViberCallbackProbe {
 
   duplicate(): void {
     this.finish('duplicate', false);
+  }
+
+  queued(stored: boolean): void {
+    if (stored) {
+      this.finish('queued', false);
+      return;
+    }
+    // Not stored: the refusal log counts it (`callback not queued`); the span says so and ends.
+    if (this.ended) return;
+    this.ended = true;
+    const span = this.span;
+    if (span) {
+      span.setAttribute('viber.outcome', 'unavailable');
+      this.telemetry.tracing!.fail(span, undefined, 'the callback could not be queued');
+      span.end();
+    }
   }
 
   deadlineExceeded(): void {
@@ -122,7 +149,7 @@ class CallbackProbe implements ViberCallbackProbe {
     this.ended = true;
     const metrics = this.telemetry.metrics;
     if (metrics) {
-      metrics.callback(this.event, outcome);
+      if (!this.worker) metrics.callback(this.event, outcome);
       if (ran) metrics.callbackDuration(this.event, seconds(this.start));
     }
     const span = this.span;

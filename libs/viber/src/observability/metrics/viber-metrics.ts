@@ -29,12 +29,12 @@ import type {
 export const VIBER_METRICS = {
   callbacks: {
     name: 'viber_callbacks_total',
-    help: 'Webhook requests by event and outcome (handled, error, duplicate, ignored, invalid, rejected_signature, rejected_body, unavailable).',
+    help: 'Webhook requests by event and outcome (handled, error, duplicate, queued, ignored, invalid, rejected_signature, rejected_body, unavailable).',
     labelNames: ['bot', 'event', 'outcome'],
   },
   callbackDuration: {
     name: 'viber_callback_duration_seconds',
-    help: 'Time from the start of a callback (dedupe) to the end of its last handler, for callbacks whose handlers ran.',
+    help: 'Time from the start of a callback (dedupe) to the end of its last handler, for callbacks whose handlers ran (in a queue worker: from the start of its run).',
     labelNames: ['bot', 'event'],
   },
   deadlineExceeded: {

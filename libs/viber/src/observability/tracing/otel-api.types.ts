@@ -73,6 +73,6 @@ export interface OtelApi {
 }
 
 /** `SpanKind` values used. */
-export const OTEL_SPAN_KIND = { internal: 0, server: 1, client: 2 } as const;
+export const OTEL_SPAN_KIND = { internal: 0, server: 1, client: 2, consumer: 4 } as const;
 /** `SpanStatusCode.ERROR`. */
 export const OTEL_STATUS_ERROR = 2;

@@ -37,18 +37,26 @@ export class ViberTracing {
       api.trace.getTracer(VIBER_TRACER_NAME)) as OtelTracer;
   }
 
-  /** Starts the span of a callback. */
-  callback(event: string, messageToken: string | number | undefined): OtelSpan {
+  /**
+   * Starts the span of a callback: at the webhook, or (`worker`) in a queue worker, where the
+   * active context is the webhook span's, carried in the job (a consumer span in its trace).
+   */
+  callback(event: string, messageToken: string | number | undefined, worker = false): OtelSpan {
     const parent = this.api.context.active();
     const attributes: Record<string, OtelAttributeValue> = {
       'viber.bot': this.bot,
       'viber.event': event,
     };
     if (messageToken !== undefined) attributes['viber.message_token'] = String(messageToken);
+    if (worker) attributes['viber.queued'] = true;
     return this.tracer.startSpan(
       VIBER_SPAN_NAMES.callback,
       {
-        kind: this.api.trace.getSpan(parent) ? OTEL_SPAN_KIND.internal : OTEL_SPAN_KIND.server,
+        kind: worker
+          ? OTEL_SPAN_KIND.consumer
+          : this.api.trace.getSpan(parent)
+            ? OTEL_SPAN_KIND.internal
+            : OTEL_SPAN_KIND.server,
         attributes,
       },
       parent,
