@@ -16,7 +16,10 @@ export interface ViberQueueStats {
   readonly delayed: number;
   /** Jobs that failed for good. */
   readonly failed: number;
-  /** Why the queue is paused, if it is: Viber's rate limit (status 12, HTTP 429) or by hand. */
+  /**
+   * Why no job of the queue can start now, if so: by hand (`manual`), or the rate limit
+   * (`rate_limit`: the shared limiter's window is full, or Viber's status 12 / HTTP 429 paused it).
+   */
   readonly paused?: 'rate_limit' | 'manual';
 }
 
