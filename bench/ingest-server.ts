@@ -3,11 +3,15 @@
  * Targets: `limit` (bare node:http doing the same work), `viber-bot` (the official SDK's express
  * middleware), `nest-express-empty` and `nest-fastify-empty` (a Nest app with `rawBody: true` and
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
- * `nest-fastify` (nestjs-viber, full pipeline), `nest-express-queue` and `nest-fastify-queue`
+ * `nest-fastify` (nestjs-viber, full pipeline), and the same with observability on:
+ * `nest-<platform>-metrics` (`metrics` with a prom-client registry of its own) and
+ * `nest-<platform>-traced` (`metrics` and `tracing`, with the OpenTelemetry SDK recording every
+ * span: sdk-trace-base's provider, a batch processor to an exporter that drops them, the
+ * AsyncLocalStorage context manager); `nest-express-queue` and `nest-fastify-queue`
  * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
  * stores each callback as a job and answers; this process's workers run the handlers, unless
- * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every
- * handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
+ * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every handler does nothing. Answers
+ * `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -26,6 +30,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { OnMessage, ViberModule } from 'nestjs-viber';
 import { BENCH_TOKEN, WEBHOOK_PATH } from './callbacks';
 import { serveIpc, signalReady } from './child-process';
+import { observabilityOptions, type Observability } from './observability-options';
 
 /** The targets this script can serve. */
 export const INGEST_TARGETS = [
@@ -35,6 +40,10 @@ export const INGEST_TARGETS = [
   'nest-fastify-empty',
   'nest-express',
   'nest-fastify',
+  'nest-express-metrics',
+  'nest-fastify-metrics',
+  'nest-express-traced',
+  'nest-fastify-traced',
   'nest-express-queue',
   'nest-fastify-queue',
 ] as const;
@@ -148,6 +157,7 @@ class NoopHandlers {
  */
 async function startNest(
   platform: 'express' | 'fastify',
+  observability: Observability,
   queued = false,
 ): Promise<{
   server: Server;
@@ -167,6 +177,7 @@ async function startNest(
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
         webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline' },
+        ...(await observabilityOptions(observability)),
         ...(queued
           ? {
               queue: {
@@ -233,10 +244,13 @@ async function main(): Promise<void> {
     app = await startNestEmpty(target.startsWith('nest-fastify') ? 'fastify' : 'express');
     server = app.getHttpServer() as Server;
   } else {
-    ({ server, app } = await startNest(
-      target.startsWith('nest-fastify') ? 'fastify' : 'express',
-      target.endsWith('-queue'),
-    ));
+    const platform = target.startsWith('nest-fastify') ? 'fastify' : 'express';
+    const observability = target.endsWith('-metrics')
+      ? 'metrics'
+      : target.endsWith('-traced')
+        ? 'traced'
+        : 'off';
+    ({ server, app } = await startNest(platform, observability, target.endsWith('-queue')));
   }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();

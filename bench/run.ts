@@ -6,7 +6,8 @@
  *
  *   npm run bench                    # full run (about 5 minutes)
  *   npm run bench -- --quick         # short durations and counts: checks the harness (< 1 min)
- *   npm run bench -- --only=ingest   # one or more of ingest,outgoing,memory (comma-separated)
+ *   npm run bench -- --only=ingest   # one or more of ingest,outgoing,memory,observability
+ *   npm run bench -- --only=observability   # ingest with metrics (and traces) on next to off
  *   npm run bench -- --targets=limit,nest-fastify   # only these ingest targets
  *   npm run bench -- --profile       # also CPU-profile the nestjs-viber servers (--cpu-prof)
  *   npm run bench -- --no-write      # print only, leave BENCHMARKS.md alone
@@ -34,7 +35,10 @@ const TARGETS = args
   .split(',')
   .map((s) => s.trim());
 const ONLY = new Set(
-  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? 'ingest,outgoing,memory')
+  (
+    args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
+    'ingest,outgoing,memory,observability'
+  )
     .split(',')
     .map((s) => s.trim()),
 );
@@ -52,6 +56,9 @@ const CONFIG = QUICK
       rateBoundReceivers: 0,
       memoryWarmup: USER_POOL,
       memoryCallbacks: 10_000,
+      observabilityRounds: 1,
+      dispatchWarmup: 2_000,
+      dispatchCallbacks: 5_000,
     }
   : {
       connections: 50,
@@ -64,6 +71,9 @@ const CONFIG = QUICK
       rateBoundReceivers: 200_000,
       memoryWarmup: USER_POOL,
       memoryCallbacks: 200_000,
+      observabilityRounds: 5,
+      dispatchWarmup: 20_000,
+      dispatchCallbacks: 50_000,
     };
 
 /** The fake API's latency, and the library defaults the broadcast ideal is computed from. */
@@ -95,6 +105,10 @@ const INGEST_LABELS: Record<IngestTarget, string> = {
   'nest-fastify-empty': 'Nest on Fastify, empty POST route (reference)',
   'nest-express': 'nestjs-viber on Express',
   'nest-fastify': 'nestjs-viber on Fastify',
+  'nest-express-metrics': 'nestjs-viber on Express, metrics on',
+  'nest-fastify-metrics': 'nestjs-viber on Fastify, metrics on',
+  'nest-express-traced': 'nestjs-viber on Express, metrics and traces on',
+  'nest-fastify-traced': 'nestjs-viber on Fastify, metrics and traces on',
   'nest-express-queue': 'nestjs-viber on Express, queued webhook',
   'nest-fastify-queue': 'nestjs-viber on Fastify, queued webhook',
 };
@@ -232,6 +246,177 @@ function ingestTables(rows: IngestRow[]): string {
     );
   }
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observability: ingest with metrics (and traces) on next to off
+
+/** The targets compared, per platform: off, metrics on, metrics and traces on. */
+const OBSERVED: Record<'express' | 'fastify', readonly IngestTarget[]> = {
+  fastify: ['nest-fastify', 'nest-fastify-metrics', 'nest-fastify-traced'],
+  express: ['nest-express', 'nest-express-metrics', 'nest-express-traced'],
+};
+
+interface ObservabilityRow {
+  target: IngestTarget;
+  /** One measurement per round (distinct callbacks). */
+  runs: IngestRow[];
+}
+
+/** The library's CPU per callback without HTTP, per variant, one figure per round. */
+type DispatchCost = Record<'off' | 'metrics' | 'traced', number[]>;
+
+interface ObservabilityResult {
+  rows: ObservabilityRow[];
+  dispatch: DispatchCost;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * Each round measures off, metrics on, and metrics and traces on, one after the other, in fresh
+ * processes (distinct callbacks, the full pipeline): a load spike on the shared machine then hits
+ * one round of all three rather than one target. Ratios are taken within each round.
+ */
+async function benchObservability(): Promise<ObservabilityResult> {
+  log(
+    `\nObservability: ingest with metrics (and traces) on next to off, ${CONFIG.observabilityRounds} round(s), ${CONFIG.warmupSec} s warm-up + ${CONFIG.durationSec} s each`,
+  );
+  const rows = new Map<IngestTarget, ObservabilityRow>();
+  const dispatch: DispatchCost = { off: [], metrics: [], traced: [] };
+  for (let round = 1; round <= CONFIG.observabilityRounds; round++) {
+    for (const variant of ['off', 'metrics', 'traced'] as const) {
+      const { child } = await BenchChild.start('dispatch-cost.ts', [variant]);
+      try {
+        await child.request('measure', { count: CONFIG.dispatchWarmup });
+        const { microsPerCallback } = await child.request<{
+          type: string;
+          microsPerCallback: number;
+        }>('measure', { count: CONFIG.dispatchCallbacks });
+        dispatch[variant].push(microsPerCallback);
+        log(
+          `  dispatch ${variant.padEnd(8)} ${microsPerCallback.toFixed(1)} µs of CPU per callback (no HTTP)`,
+        );
+      } finally {
+        await child.stop();
+      }
+    }
+    for (const platform of ['fastify', 'express'] as const) {
+      for (const target of OBSERVED[platform]) {
+        const { child, ready } = await BenchChild.start('ingest-server.ts', [target]);
+        try {
+          const row = await measureIngest(child, Number(ready.port), target, 'distinct');
+          const entry = rows.get(target) ?? { target, runs: [] };
+          entry.runs.push(row);
+          rows.set(target, entry);
+        } finally {
+          await child.stop();
+        }
+      }
+    }
+  }
+  return { rows: [...rows.values()], dispatch };
+}
+
+/** Per round: the target's req/s over its platform's off, and off's CPU per request over its. */
+function observabilityRatios(
+  rows: ObservabilityRow[],
+  target: IngestTarget,
+): { rps: number[]; cpu: number[] } {
+  const base = OBSERVED[target.startsWith('nest-fastify') ? 'fastify' : 'express'][0]!;
+  const off = rows.find((r) => r.target === base)!;
+  const on = rows.find((r) => r.target === target)!;
+  const rounds = Math.min(off.runs.length, on.runs.length);
+  const rps: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    rps.push(on.runs[i]!.load.rps / off.runs[i]!.load.rps);
+    cpu.push(cpuPerRequest(off.runs[i]!) / cpuPerRequest(on.runs[i]!));
+  }
+  return { rps, cpu };
+}
+
+/** The dispatch cost table: the instrumentation's own CPU per callback, without HTTP. */
+function dispatchTable(dispatch: DispatchCost, rows: ObservabilityRow[]): string {
+  const off = median(dispatch.off);
+  const server = rows.find((r) => r.target === 'nest-fastify');
+  const serverCpu = server ? median(server.runs.map(cpuPerRequest)) : undefined;
+  const lines = (['off', 'metrics', 'traced'] as const).map((variant) => {
+    const added = median(dispatch[variant]) - off;
+    return [
+      variant === 'off' ? 'off' : variant === 'metrics' ? 'metrics on' : 'metrics and traces on',
+      dispatch[variant].map((x) => x.toFixed(1)).join(' / '),
+      median(dispatch[variant]).toFixed(1),
+      variant === 'off' ? '' : `${added >= 0 ? '+' : ''}${added.toFixed(1)}`,
+      variant === 'off' || !serverCpu ? '' : `${((added / serverCpu) * 100).toFixed(1)}%`,
+    ];
+  });
+  return [
+    `**The library alone**, without HTTP: ${num(CONFIG.dispatchCallbacks)} distinct text callbacks through \`bot.receive\` one after the other (parse, validation, dedupe, subscriber registry, one handler through Nest's pipeline, the instrumentation), after ${num(CONFIG.dispatchWarmup)} for warm-up, in a fresh process per variant and round; process CPU time per callback. It depends far less on other load than the HTTP figures. "Share of a request" divides the added time by the Fastify server's CPU per request above (off, median).\n`,
+    table(
+      [
+        'variant',
+        'µs per callback, per round',
+        'µs (median)',
+        'added µs',
+        'share of a Fastify request',
+      ],
+      lines,
+    ),
+  ].join('\n');
+}
+
+function observabilityTable(rows: ObservabilityRow[]): string {
+  const lines = rows.map((row) => {
+    const { rps, cpu } = observabilityRatios(rows, row.target);
+    const off = OBSERVED.fastify[0] === row.target || OBSERVED.express[0] === row.target;
+    return [
+      INGEST_LABELS[row.target],
+      row.runs.map((r) => num(r.load.rps)).join(' / '),
+      num(median(row.runs.map((r) => r.load.rps))),
+      row.runs.map((r) => cpuPerRequest(r).toFixed(0)).join(' / '),
+      num(median(row.runs.map(cpuPerRequest))),
+      off ? '1.00×' : `${ratio(median(rps))} (${rps.map((x) => x.toFixed(2)).join(' / ')})`,
+      off ? '1.00×' : `${ratio(median(cpu))} (${cpu.map((x) => x.toFixed(2)).join(' / ')})`,
+      String(row.runs.reduce((sum, r) => sum + r.load.errors + r.load.non2xx, 0)),
+    ];
+  });
+  const goals = (['fastify', 'express'] as const).flatMap((platform) => {
+    const target = OBSERVED[platform][1]!;
+    if (!rows.some((r) => r.target === target)) return [];
+    const { rps, cpu } = observabilityRatios(rows, target);
+    return [
+      [
+        `${platform === 'fastify' ? 'Fastify' : 'Express'}: ingest with metrics on within 10% of off`,
+        ratio(median(cpu)),
+        ratio(median(rps)),
+        // Within 10%: at most 1.1 × the CPU per request of off.
+        verdict(median(cpu) >= 1 / 1.1),
+      ],
+    ];
+  });
+  return [
+    `Distinct callbacks (the full pipeline, every handler runs), ${CONFIG.connections} connections; each round measures the three variants of a platform one after the other, each in a fresh process. Figures per round (a / b / c) and their median; the ratios are taken within each round (on ÷ off for req/s, off ÷ on for CPU per request: 1.00× = no cost).\n`,
+    table(
+      [
+        'target',
+        'req/s per round',
+        'req/s (median)',
+        'server µs/req per round',
+        'µs/req (median)',
+        '× off, req/s',
+        '× off, by CPU per request',
+        'errors',
+      ],
+      lines,
+    ),
+    table(['goal', 'by server CPU per request', 'req/s (reference)', 'verdict'], goals),
+    'The verdict uses the server CPU per request (off ÷ on, median of the rounds; within 10% means at least 0.91×): on a shared 2-core machine it moves far less with other load than req/s, which is given for reference.\n',
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,6 +814,7 @@ function memoryTable(m: MemoryResult): string {
 
 interface Results {
   ingest?: IngestRow[];
+  observability?: ObservabilityResult;
   sends?: SendRow[];
   broadcasts?: BroadcastRow[];
   memory?: MemoryResult;
@@ -734,21 +920,35 @@ function resultsMarkdown(r: Results, startedAt: Date, totalSec: number): string 
 
 const START = '<!-- bench:results:start -->';
 const END = '<!-- bench:results:end -->';
+const OBSERVABILITY_START = '<!-- bench:observability:start -->';
+const OBSERVABILITY_END = '<!-- bench:observability:end -->';
 
-function writeBenchmarksMd(section: string): void {
+/** The observability comparison, written between its own markers. */
+function observabilityMarkdown(result: ObservabilityResult, startedAt: Date): string {
+  const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+  return [
+    `Generated by \`${command}\` on ${startedAt.toISOString()}${QUICK ? ' (**--quick**: short runs; not representative)' : ''}.\n`,
+    machineDescription() + '\n',
+    observabilityTable(result.rows),
+    dispatchTable(result.dispatch, result.rows),
+  ].join('\n');
+}
+
+/** Writes `section` between the `start` and `end` markers of BENCHMARKS.md (appended when absent). */
+function writeBenchmarksMd(section: string, start: string = START, end: string = END): void {
   const file = join(REPO_ROOT, 'BENCHMARKS.md');
-  const generated = `${START}\n\n${section}\n${END}`;
+  const generated = `${start}\n\n${section}\n${end}`;
   if (!existsSync(file)) {
     writeFileSync(file, `# Benchmarks\n\n${generated}\n`);
     return;
   }
   const text = readFileSync(file, 'utf8');
-  const from = text.indexOf(START);
-  const to = text.indexOf(END);
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
   writeFileSync(
     file,
     from >= 0 && to > from
-      ? `${text.slice(0, from)}${generated}${text.slice(to + END.length)}`
+      ? `${text.slice(0, from)}${generated}${text.slice(to + end.length)}`
       : `${text.trimEnd()}\n\n${generated}\n`,
   );
 }
@@ -771,6 +971,7 @@ async function main(): Promise<void> {
 
 async function runAll(startedAt: Date): Promise<void> {
   const results: Results = { profiles: [] };
+  const main = ['ingest', 'outgoing', 'memory'].some((part) => ONLY.has(part));
   if (ONLY.has('ingest')) {
     const { rows, profiles } = await benchIngest();
     results.ingest = rows;
@@ -783,12 +984,23 @@ async function runAll(startedAt: Date): Promise<void> {
     results.profiles.push(...profiles);
   }
   if (ONLY.has('memory')) results.memory = await benchMemory();
+  if (ONLY.has('observability')) results.observability = await benchObservability();
   const totalSec = (Date.now() - startedAt.getTime()) / 1000;
-  const markdown = resultsMarkdown(results, startedAt, totalSec);
-  log(`\n${markdown}`);
-  if (WRITE) {
-    writeBenchmarksMd(markdown);
-    log('Written to BENCHMARKS.md');
+  if (main) {
+    const markdown = resultsMarkdown(results, startedAt, totalSec);
+    log(`\n${markdown}`);
+    if (WRITE) {
+      writeBenchmarksMd(markdown);
+      log('Written to BENCHMARKS.md');
+    }
+  }
+  if (results.observability) {
+    const markdown = observabilityMarkdown(results.observability, startedAt);
+    log(`\n${markdown}`);
+    if (WRITE) {
+      writeBenchmarksMd(markdown, OBSERVABILITY_START, OBSERVABILITY_END);
+      log('Written to BENCHMARKS.md (observability section)');
+    }
   }
 }
 

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { ViberModule, type ViberConversationsOptions } from 'nestjs-viber';
+import { HealthController } from './health/health.controller';
 import { ShopModule } from './shop/shop.module';
 
 /** What the app needs to reach Viber (or the emulator). */
@@ -12,14 +15,27 @@ export interface AppOptions {
   conversations?: ViberConversationsOptions;
 }
 
-/** The demo bot app. */
+/**
+ * `PrometheusModule.register()` registers prom-client's default metrics in the default registry
+ * each time it is called, and a second registration throws: the module is made once per process
+ * (tests build several apps in one).
+ */
+let prometheus: DynamicModule | undefined;
+
+/**
+ * The demo bot app: the shop bot, `GET /health` and `/health/live` (Terminus), and `GET /metrics`
+ * (Prometheus, through @willsoto/nestjs-prometheus: the `viber_*` metrics and the process ones).
+ */
 @Module({})
 export class AppModule {
   /** Builds the app for a token, an API URL and the webhook URL to register. */
   static register(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
+      controllers: [HealthController],
       imports: [
+        TerminusModule.forRoot({ errorLogStyle: 'pretty' }),
+        (prometheus ??= PrometheusModule.register()),
         ViberModule.forRoot({
           token: options.token,
           apiUrl: options.apiUrl,
@@ -39,6 +55,10 @@ export class AppModule {
             sendPhoto: true,
           },
           include: [ShopModule],
+          // viber_* metrics in prom-client's default registry, which PrometheusModule serves.
+          metrics: true,
+          // Spans for the app's OpenTelemetry SDK, when it registers one (without, nothing).
+          tracing: true,
           conversations: options.conversations ?? {},
         }),
         ShopModule.register(options.blockedUsers ?? []),

@@ -64,6 +64,9 @@ async function bootstrap(): Promise<void> {
   } else {
     logger.log(`Connected to Viber; webhook ${config.webhookUrl}`);
   }
+  logger.log(
+    `Health: http://127.0.0.1:${config.port}/health (readiness), /health/live; Prometheus metrics: /metrics`,
+  );
 }
 
 void bootstrap();

@@ -93,4 +93,36 @@ describe('demo bot with the emulator', () => {
     const replies = await mallory.send('hello?');
     expect(replies).toEqual([]);
   });
+
+  it('exposes /health (readiness), /health/live and /metrics', async () => {
+    const url = await app.getUrl();
+    const base = url.replace('[::1]', '127.0.0.1');
+    const ready = await fetch(`${base}/health`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: {
+        viber: {
+          status: 'up',
+          bots: {
+            default: {
+              status: 'up',
+              account: { status: 'up' },
+              webhook: { status: 'up' },
+              eventTypes: { status: 'up' },
+            },
+          },
+        },
+      },
+    });
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^viber_callbacks_total\{bot="default",event="message",outcome="handled"\} \d+$/m,
+    );
+    expect(metrics).toMatch(
+      /^viber_api_requests_total\{bot="default",endpoint="send_message",status="ok"\} \d+$/m,
+    );
+    expect(metrics).toContain('process_cpu_user_seconds_total');
+  });
 });

@@ -215,6 +215,24 @@ export type {
   ViberSubscriberProfile,
 } from './subscribers/viber-subscriber.types';
 
+// Health, metrics and traces (optional peers: @nestjs/terminus, prom-client, @opentelemetry/api)
+export { ViberHealthIndicator } from './health/viber-health.indicator';
+export type {
+  ViberBotHealth,
+  ViberHealthComponent,
+  ViberHealthIndicatorResult,
+  ViberHealthStatus,
+  ViberLivenessOptions,
+  ViberReadinessOptions,
+} from './health/viber-health.types';
+export type {
+  ViberMetricsOptions,
+  ViberMetricsRegistry,
+  ViberTracerProvider,
+  ViberTracingOptions,
+} from './observability/viber-observability.options';
+export type { ViberQueueStats } from './observability/viber-queue-stats';
+
 // Protocol types: callbacks, messages, keyboards, API requests and answers
 export {
   type ViberCallback,

@@ -33,6 +33,24 @@ export {
 } from './webhook/dto/viber-callback.dto';
 export { ViberIncomingMessageDto } from './webhook/dto/viber-incoming-message.dto';
 export { ViberUserDto } from './webhook/dto/viber-user.dto';
+export { getViberInstrumentationToken } from './viber.constants';
+export {
+  NOOP_INSTRUMENTATION,
+  type ViberApiProbe,
+  type ViberBroadcastReceiverResult,
+  type ViberCallbackOutcome,
+  type ViberCallbackProbe,
+  type ViberHandlerProbe,
+  type ViberInstrumentation,
+  type ViberTraceCarrier,
+} from './observability/viber-instrumentation';
+export {
+  attachViberQueueStats,
+  viberQueueStatsOf,
+  type ViberQueueStatsSource,
+} from './observability/viber-queue-stats';
+export { VIBER_METRICS } from './observability/metrics/viber-metrics';
+export { VIBER_SPAN_NAMES } from './observability/tracing/viber-tracing';
 export { VIBER_DEFAULT_API_URL } from './viber.defaults';
 export { ViberConversations } from './conversations/viber-conversations';
 export { TrackingDataCodec } from './conversations/stateless/tracking-data.codec';

@@ -7,6 +7,10 @@ import type { ViberWebhookEventType } from './types/api.types';
 import type { ViberSender } from './types/message.types';
 import type { ViberRateLimits } from './client/viber-rate-limiter';
 import type { ViberRetryOptions } from './client/viber-retry.policy';
+import type {
+  ViberMetricsOptions,
+  ViberTracingOptions,
+} from './observability/viber-observability.options';
 
 /** Webhook settings of a bot. */
 export interface ViberWebhookOptions {
@@ -113,6 +117,18 @@ export interface ViberModuleOptions {
    * `queue`, the `broadcast_message` limit is the one every replica shares.
    */
   rateLimits?: ViberRateLimits;
+  /**
+   * Prometheus metrics (`viber_*`) of this bot, on the optional peer `prom-client`: `true` for
+   * prom-client's default registry, or `{ registry }`. Default off (prom-client is not loaded).
+   * See the README, "Health, metrics and traces".
+   */
+  metrics?: boolean | ViberMetricsOptions;
+  /**
+   * OpenTelemetry spans (`viber.callback`, `viber.handler`, `viber.api <endpoint>`) of this bot,
+   * on the optional peer `@opentelemetry/api`: `true` for the global tracer provider (your SDK's),
+   * or `{ tracerProvider }`. Default off (the API is not loaded).
+   */
+  tracing?: boolean | ViberTracingOptions;
   /**
    * Sessions, scenes and wizards, and per-user ordering of callbacks (see the README,
    * "Conversations"). Off when left out: handlers then run with no session and no per-user line.

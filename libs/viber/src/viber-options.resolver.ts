@@ -16,6 +16,10 @@ import {
 } from './subscribers/viber-subscriber.types';
 import { VIBER_WEBHOOK_EVENT_TYPES, type ViberWebhookEventType } from './types/api.types';
 import type { ViberSender } from './types/message.types';
+import type {
+  ViberMetricsRegistry,
+  ViberTracerProvider,
+} from './observability/viber-observability.options';
 import { ViberOptionsError } from './errors/viber-options.error';
 import {
   VIBER_DEFAULT_API_URL,
@@ -114,6 +118,10 @@ export interface ResolvedViberOptions {
     readonly routeMetadataOnHandlers: boolean;
     readonly fastPath: boolean;
   };
+  /** Metrics settings when `metrics` is on. */
+  readonly metrics?: { readonly registry?: ViberMetricsRegistry };
+  /** Tracing settings when `tracing` is on. */
+  readonly tracing?: { readonly tracerProvider?: ViberTracerProvider };
   readonly handling: {
     readonly deadlineMs: number;
     readonly errorStatus: number;
@@ -315,6 +323,59 @@ function routeMetadataOf(
   return Reflect.ownKeys(metadata).map((key) => [key, metadata[key]] as const);
 }
 
+/** `metrics`: off, or its registry (checked to be a prom-client registry). */
+function metricsOf(
+  name: string,
+  metrics: ViberModuleOptions['metrics'],
+): ResolvedViberOptions['metrics'] {
+  if (metrics === undefined || metrics === false) return undefined;
+  if (metrics === true) return {};
+  if (metrics === null || typeof metrics !== 'object') {
+    throw ViberOptionsError.forBot(name, 'metrics', 'must be true, false or { registry? }');
+  }
+  const { registry } = metrics;
+  if (
+    registry !== undefined &&
+    (registry === null ||
+      typeof registry !== 'object' ||
+      typeof registry.registerMetric !== 'function' ||
+      typeof registry.getSingleMetric !== 'function')
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'metrics.registry',
+      "must be a prom-client Registry (with registerMetric and getSingleMetric), e.g. new Registry() from 'prom-client'",
+    );
+  }
+  return { registry };
+}
+
+/** `tracing`: off, or its tracer provider (checked to have getTracer). */
+function tracingOf(
+  name: string,
+  tracing: ViberModuleOptions['tracing'],
+): ResolvedViberOptions['tracing'] {
+  if (tracing === undefined || tracing === false) return undefined;
+  if (tracing === true) return {};
+  if (tracing === null || typeof tracing !== 'object') {
+    throw ViberOptionsError.forBot(name, 'tracing', 'must be true, false or { tracerProvider? }');
+  }
+  const { tracerProvider } = tracing;
+  if (
+    tracerProvider !== undefined &&
+    (tracerProvider === null ||
+      typeof tracerProvider !== 'object' ||
+      typeof tracerProvider.getTracer !== 'function')
+  ) {
+    throw ViberOptionsError.forBot(
+      name,
+      'tracing.tracerProvider',
+      'must be an OpenTelemetry TracerProvider (with getTracer)',
+    );
+  }
+  return { tracerProvider };
+}
+
 /** The `conversations` option, checked, with its defaults. */
 function resolveConversations(
   name: string,
@@ -512,6 +573,8 @@ export function resolveViberOptions(
       store: options.subscribers?.store,
       profileFields: profileFieldsOf(name, options.subscribers?.profileFields),
     },
+    metrics: metricsOf(name, options.metrics),
+    tracing: tracingOf(name, options.tracing),
     webhook: {
       path: normalizeWebhookPath(rawPath),
       mode,

@@ -49,6 +49,14 @@ export function getViberSubscribersToken(name: string = VIBER_DEFAULT_BOT_NAME):
   return `ViberSubscribers:${name}`;
 }
 
+/**
+ * Injection token of a bot's instrumentation (metrics and traces; the no-op unless configured).
+ * @internal
+ */
+export function getViberInstrumentationToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
+  return `ViberInstrumentation:${name}`;
+}
+
 /** Injection token of a bot's {@link ViberBroadcasts} (queued broadcasts; needs the `queue` option). */
 export function getViberBroadcastsToken(name: string = VIBER_DEFAULT_BOT_NAME): string {
   return `ViberBroadcasts:${name}`;

@@ -45,6 +45,22 @@ export const VIBER_DEFAULT_DEDUPE_TTL_MS = 60 * 60 * 1000;
 /** At shutdown, how long running handlers and requests on the wire may take, in ms. */
 export const VIBER_DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
+/** Buckets (seconds) of the callback, handler and API request duration histograms. */
+export const VIBER_DEFAULT_DURATION_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+/** Buckets (seconds) of the rate-limit wait histogram (the default window is 10 s). */
+export const VIBER_DEFAULT_RATE_LIMIT_WAIT_BUCKETS: readonly number[] = [
+  0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30,
+];
+/** How long a metrics scrape waits for a bot's queue figures, in ms. */
+export const VIBER_DEFAULT_SCRAPE_QUEUE_TIMEOUT_MS = 2000;
+/** Name of the OpenTelemetry tracer (instrumentation scope) of the spans. */
+export const VIBER_TRACER_NAME = 'nestjs-viber';
+/** How long a health check reuses a bot's `get_account_info` answer, in ms. */
+export const VIBER_DEFAULT_HEALTH_ACCOUNT_CACHE_MS = 30_000;
+/** How long one health check waits for Viber, a store or the queue, in ms. */
+export const VIBER_DEFAULT_HEALTH_TIMEOUT_MS = 3000;
 /** How long a user's conversation (session and scene) lives after its last change, in ms (a day). */
 export const VIBER_DEFAULT_CONVERSATION_TTL_MS = 24 * 60 * 60 * 1000;
 /**

@@ -10,6 +10,9 @@ import { ViberBotRegistry } from './core/viber-bot.registry';
 import { ViberCoreModule } from './core/viber-core.module';
 import { ViberConversations } from './conversations/viber-conversations';
 import { InMemoryDedupeStore } from './dedupe/in-memory-dedupe.store';
+import type { ViberInstrumentation } from './observability/viber-instrumentation';
+import { createViberInstrumentation } from './observability/viber-instrumentation.factory';
+import { attachViberQueueStats } from './observability/viber-queue-stats';
 import { ViberBroadcasts } from './queue/viber-broadcasts.service';
 import { ViberQueueRuntime } from './queue/viber-queue.runtime';
 import { InMemorySubscriberStore } from './subscribers/in-memory-subscriber.store';
@@ -20,6 +23,7 @@ import {
   getViberBotToken,
   getViberBroadcastsToken,
   getViberClientToken,
+  getViberInstrumentationToken,
   getViberQueueToken,
   getViberOptionsToken,
   getViberSubscribersToken,
@@ -55,7 +59,10 @@ function applyRouteMetadata(
 }
 
 /** A bot's client, with keep-alive agents of its own (released when the client closes). */
-export function createViberClient(options: ResolvedViberOptions): ViberClient {
+export function createViberClient(
+  options: ResolvedViberOptions,
+  instrumentation?: ViberInstrumentation,
+): ViberClient {
   const httpAgent = new HttpAgent({ keepAlive: true });
   const httpsAgent = new HttpsAgent({ keepAlive: true });
   return new ViberClient(new HttpService(axios.create({ httpAgent, httpsAgent })), {
@@ -67,6 +74,7 @@ export function createViberClient(options: ResolvedViberOptions): ViberClient {
     retry: options.retry,
     rateLimits: options.rateLimits,
     ownedAgents: [httpAgent, httpsAgent],
+    instrumentation,
   });
 }
 
@@ -94,6 +102,7 @@ export function createViberBot(
   client: ViberClient,
   subscribers: ViberSubscribers,
   registry: ViberBotRegistry,
+  instrumentation?: ViberInstrumentation,
 ): ViberBot {
   const conversations = options.conversations
     ? new ViberConversations(
@@ -108,8 +117,10 @@ export function createViberBot(
     options.handling.dedupeStore ?? new InMemoryDedupeStore(),
     subscribers,
     conversations,
+    instrumentation,
   );
   registry.add(bot);
+  instrumentation?.attachBot(bot);
   return bot;
 }
 
@@ -125,6 +136,8 @@ export async function createViberQueue(
   if (!options.queue) return null;
   const runtime = await ViberQueueRuntime.create(options, bot, subscribers);
   bot.attachQueue(runtime);
+  // Its figures for the health indicator and the viber_queue_* gauges (detached at close).
+  attachViberQueueStats(bot, runtime);
   return runtime;
 }
 
@@ -153,9 +166,15 @@ export function createViberBotProviders(
   const providers: Provider[] = [
     options,
     {
+      // Metrics and traces: loads prom-client / @opentelemetry/api only when configured.
+      provide: getViberInstrumentationToken(name),
+      useFactory: createViberInstrumentation,
+      inject: [getViberOptionsToken(name)],
+    },
+    {
       provide: getViberClientToken(name),
       useFactory: createViberClient,
-      inject: [getViberOptionsToken(name)],
+      inject: [getViberOptionsToken(name), getViberInstrumentationToken(name)],
     },
     {
       provide: getViberSubscribersToken(name),
@@ -170,6 +189,7 @@ export function createViberBotProviders(
         getViberClientToken(name),
         getViberSubscribersToken(name),
         ViberBotRegistry,
+        getViberInstrumentationToken(name),
       ],
     },
     {
@@ -264,6 +284,7 @@ export function defineViberBotModule(
       ...(definition.providers ?? []),
       ...createViberBotProviders(name, controller, path !== undefined),
     ],
-    exports: [...(definition.exports ?? []), ...viberBotExports(name)],
+    // The shared core too: ViberHealthIndicator is injectable wherever the bot's module is.
+    exports: [...(definition.exports ?? []), ...viberBotExports(name), ViberCoreModule],
   };
 }

@@ -2,8 +2,19 @@ import { Logger, type BeforeApplicationShutdown, type OnModuleDestroy } from '@n
 import type { ViberClient } from '../client/viber-client';
 import { ViberContext } from '../context/viber-context';
 import type { ViberConversation } from '../conversations/viber-conversation';
-import type { ViberConversations } from '../conversations/viber-conversations';
+import type {
+  ViberConversationTurn,
+  ViberConversations,
+  ViberTurnOutcome,
+} from '../conversations/viber-conversations';
 import type { ViberDedupeStore } from '../dedupe/viber-dedupe.store';
+import {
+  NOOP_CALLBACK_PROBE,
+  NOOP_INSTRUMENTATION,
+  type ViberCallbackProbe,
+  type ViberInstrumentation,
+  type ViberTraceCarrier,
+} from '../observability/viber-instrumentation';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ResolvedViberOptions } from '../viber-options.resolver';
 import { isGuardDenial } from '../routing/guard-denial';
@@ -38,8 +49,11 @@ export interface ViberRunOutcome {
  * @internal
  */
 export interface ViberBotQueue {
-  /** Stores a callback as a job; rejects with `ViberQueueUnavailableError` when it cannot. */
-  ingest(callback: ViberCallback, rawBody: Buffer): Promise<void>;
+  /**
+   * Stores a callback as a job, with the webhook span's trace context when tracing is on;
+   * rejects with `ViberQueueUnavailableError` when it cannot.
+   */
+  ingest(callback: ViberCallback, rawBody: Buffer, trace?: ViberTraceCarrier): Promise<void>;
   /** Stops the workers (running jobs finish within `timeoutMs`) and closes the connections. */
   close(timeoutMs: number): Promise<void>;
   /** Claims the `set_webhook` of a registration for this replica for `ttlMs`; true for one replica. */
@@ -116,11 +130,19 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     readonly subscribers: ViberSubscribers,
     /** Sessions, scenes and per-user ordering; undefined without `conversations` (none of it runs). */
     readonly conversations?: ViberConversations,
+    /** What the bot reports to metrics and traces (the no-op unless configured). */
+    readonly instrumentation: ViberInstrumentation = NOOP_INSTRUMENTATION,
   ) {
     this.logger = new Logger(`Viber:${options.name}`);
-    this.refusals = new ViberRefusalLog(this.logger);
+    this.refusals = new ViberRefusalLog(
+      this.logger,
+      undefined,
+      undefined,
+      instrumentation.active ? (kind) => instrumentation.callbackRefused(kind) : undefined,
+    );
     conversations?.useHookRunner(async (hook, ctx) => {
-      await this.invoke(hook, ctx, undefined, { failed: false, errors: [] });
+      // Scene enter/leave hooks run inside their callback's handler (its span is active).
+      await this.invoke(hook, ctx, undefined, { failed: false, errors: [] }, NOOP_CALLBACK_PROBE);
     });
   }
 
@@ -159,6 +181,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   async receive(rawBody: Buffer): Promise<ViberWebhookAnswer> {
     const parsed = parseViberCallback(rawBody);
     if (!parsed.known) {
+      this.instrumentation.callbackIgnored();
       this.logger.debug(`Ignoring unknown event "${parsed.event.slice(0, 64)}"`);
       return OK;
     }
@@ -166,12 +189,22 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     // Nothing wants this event (no handler, not the subscriber registry): a valid callback is
     // answered at once, without the dispatch machinery. After a broadcast, Viber sends millions
     // of `delivered` and `seen`.
-    if (this.idle().has(callback.event)) return OK;
+    if (this.idle().has(callback.event)) {
+      this.instrumentation.callbackIgnored(callback.event);
+      return OK;
+    }
     if (this.queue && this.options.webhook.mode === 'queue' && !INLINE_EVENTS.has(callback.event)) {
+      const probe = this.instrumentation.callbackStarted(callback.event, callback.message_token);
       try {
-        await this.queue.ingest(callback, rawBody);
+        // The webhook span's context travels in the job: the worker's span continues its trace.
+        const trace = this.instrumentation.active
+          ? probe.run(() => this.instrumentation.traceCarrier())
+          : undefined;
+        await this.queue.ingest(callback, rawBody, trace);
+        probe.queued(true);
         return OK;
       } catch (error) {
+        probe.queued(false);
         this.refusals.refused(
           'callback not queued',
           503,
@@ -187,27 +220,46 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
    * Runs the handlers of a queued callback (a worker of the queued webhook): records the
    * subscriber and runs every matching handler through Nest's pipeline, as `dispatch` does, with
    * the user's conversation (session, scene) when `conversations` is on, without a deadline or
-   * the dedupe store (the queue stored the callback once).
+   * the dedupe store (the queue stored the callback once). With tracing, its span continues the
+   * trace of the webhook span that stored it (`trace`, from the job).
    * @internal
    */
-  async handleQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+  handleQueued(callback: ViberCallback, trace?: ViberTraceCarrier): Promise<ViberRunOutcome> {
+    return this.instrumentation.withTraceCarrier(trace, () => this.runQueued(callback));
+  }
+
+  private async runQueued(callback: ViberCallback): Promise<ViberRunOutcome> {
+    // Started before anything awaits, inside the carried context; the user's place in line too.
     const turn = this.conversations?.arrive(callback);
-    await this.subscribers.record(callback);
+    const probe = this.instrumentation.callbackStarted(
+      callback.event,
+      callback.message_token,
+      true,
+    );
+    try {
+      await this.subscribers.record(callback);
+    } catch (error) {
+      turn?.cancel();
+      probe.end(true);
+      throw error;
+    }
     const ctx = new ViberContext(callback, this.client, this.options.name);
     let handled: ViberRunOutcome | undefined;
-    const run = turn
-      ? turn
-          .run(ctx, async (c, conversation) => (handled = await this.run(c, conversation)))
-          .then(
-            (outcome): ViberRunOutcome =>
-              handled ?? {
-                failed: outcome.failed,
-                errors: outcome.failed
-                  ? ["the user's turn or conversation could not be loaded (see the log)"]
-                  : [],
-              },
-          )
-      : this.run(ctx);
+    const handlers = (c: ViberContext, conversation?: ViberConversation) =>
+      probe.run(async () => (handled = await this.run(c, probe, conversation)));
+    const run = (turn ? turn.run(ctx, handlers) : handlers(ctx)).then(
+      (outcome): ViberRunOutcome => {
+        probe.end(outcome.failed);
+        return (
+          handled ?? {
+            failed: outcome.failed,
+            errors: outcome.failed
+              ? ["the user's turn or conversation could not be loaded (see the log)"]
+              : [],
+          }
+        );
+      },
+    );
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return run;
@@ -238,10 +290,12 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     // With conversations: the callback's place in its user's line, taken before anything awaits.
     const turn = this.conversations?.arrive(callback);
     const { handling } = this.options;
+    const probe = this.instrumentation.callbackStarted(callback.event, callback.message_token);
     const dedupeKey = handling.dedupeEvents.has(callback.event)
       ? `${this.options.name}:${callback.event}:${callback.message_token}`
       : undefined;
     if (dedupeKey !== undefined && !(await this.claim(dedupeKey))) {
+      probe.duplicate();
       turn?.cancel();
       this.logger.debug(`Duplicate ${callback.event} ${callback.message_token}: already handled`);
       return OK;
@@ -260,15 +314,14 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
           }
         : undefined;
     const ctx = new ViberContext(callback, this.client, this.options.name, sink);
-    const run = turn
-      ? turn.run(ctx, (c, conversation) => this.run(c, conversation))
-      : this.run(ctx);
+    const run = this.runObserved(ctx, probe, turn);
     const tracked = run.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
 
     const outcome = await settleWithin(run, handling.deadlineMs);
     answered = true;
     if (outcome === 'deadline') {
+      probe.deadlineExceeded();
       turn?.answeredWhileWaiting();
       this.logger.warn(
         `Handlers of ${callback.event} ${callback.message_token} still running after ${handling.deadlineMs} ms: answered, they go on in the background`,
@@ -357,10 +410,30 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   /**
+   * Runs the handlers in the user's turn (with conversations) or at once, inside the callback's
+   * trace context, and ends its probe; never rejects.
+   */
+  private async runObserved(
+    ctx: ViberContext,
+    probe: ViberCallbackProbe,
+    turn: ViberConversationTurn | undefined,
+  ): Promise<ViberTurnOutcome> {
+    const outcome = turn
+      ? await turn.run(ctx, (c, conversation) => probe.run(() => this.run(c, probe, conversation)))
+      : await probe.run(() => this.run(ctx, probe));
+    probe.end(outcome.failed);
+    return outcome;
+  }
+
+  /**
    * Runs every matching handler in order; never rejects. With a conversation, only the routes of
    * the scene the user was in run, and entering or leaving a scene ends the list.
    */
-  private async run(ctx: ViberContext, conversation?: ViberConversation): Promise<ViberRunOutcome> {
+  private async run(
+    ctx: ViberContext,
+    probe: ViberCallbackProbe,
+    conversation?: ViberConversation,
+  ): Promise<ViberRunOutcome> {
     const callback = ctx.callback;
     const outcome: ViberRunOutcome = { failed: false, errors: [] };
     let ran = 0;
@@ -368,14 +441,14 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       if (conversation && !conversation.admits(route)) continue;
       const match = route.matcher ? route.matcher(callback) : undefined;
       if (match === null) continue;
-      if (await this.invoke(route, ctx, match, outcome)) ran++;
+      if (await this.invoke(route, ctx, match, outcome, probe)) ran++;
       if (conversation?.sceneChanged) return outcome;
     }
     // The fallback also runs when every matching handler was skipped by its guard.
     if (ran === 0 && callback.event === 'message') {
       for (const route of this.routes.get('unhandled')) {
         if (conversation && !conversation.admits(route)) continue;
-        await this.invoke(route, ctx, undefined, outcome);
+        await this.invoke(route, ctx, undefined, outcome, probe);
         if (conversation?.sceneChanged) return outcome;
       }
     }
@@ -388,17 +461,21 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     ctx: ViberContext,
     match: ViberRouteMatch | undefined,
     outcome: ViberRunOutcome,
+    probe: ViberCallbackProbe,
   ): Promise<boolean> {
     // A handler whose pattern matched gets its own copy with its match and params.
     const view = match && match !== ALWAYS ? ctx.withMatch(match.match, match.params) : ctx;
+    const handler = probe.handler(route.name);
     let result: unknown;
     try {
-      result = await route.invoke(view);
+      result = await handler.run(() => route.invoke(view));
     } catch (error) {
       if (isGuardDenial(error)) {
+        handler.end('denied');
         this.reportDenial(route, ctx);
         return false;
       }
+      handler.end('error', error);
       outcome.failed = true;
       outcome.errors.push(
         `${route.name}: ${error instanceof Error ? error.message : String(error)}`,
@@ -409,9 +486,11 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       );
       return true;
     }
-    if (result !== undefined && result !== null) {
-      await this.replyWith(route, ctx, result as ViberReply, outcome);
-    }
+    const replied =
+      result === undefined ||
+      result === null ||
+      (await handler.run(() => this.replyWith(route, ctx, result as ViberReply, outcome)));
+    handler.end(replied ? 'ok' : 'error');
     return true;
   }
 
@@ -437,15 +516,16 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     ctx: ViberContext,
     reply: ViberReply,
     outcome: ViberRunOutcome,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!REPLYABLE_EVENTS.has(ctx.event) && ctx.event !== 'conversation_started') {
       this.logger.warn(
         `${route.name} returned a value for ${ctx.event}, which cannot be replied to: ignored`,
       );
-      return;
+      return true;
     }
     try {
       await ctx.reply(reply);
+      return true;
     } catch (error) {
       outcome.failed = true;
       outcome.errors.push(
@@ -454,6 +534,7 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
       this.logger.error(
         `Reply of ${route.name} to ${ctx.event} ${ctx.callback.message_token} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      return false;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { ViberInstrumentation } from '../observability/viber-instrumentation';
 import type { ViberSender } from '../types/message.types';
 import type { ViberRateLimits } from './viber-rate-limiter';
 import type { ViberRetryOptions } from './viber-retry.policy';
@@ -33,6 +34,12 @@ export interface ViberClientOptions {
    * @internal
    */
   ownedAgents?: ReadonlyArray<{ destroy(): void }>;
+  /**
+   * What the client reports to metrics and traces (requests, retries, rate-limit waits, broadcast
+   * receivers): the bot's, set by the module. Default: nothing.
+   * @internal
+   */
+  instrumentation?: ViberInstrumentation;
 }
 
 /** Progress of a broadcast, reported after each request. */

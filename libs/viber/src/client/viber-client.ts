@@ -14,6 +14,10 @@ import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.erro
 import { ViberOptionsError } from '../errors/viber-options.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
+import {
+  NOOP_INSTRUMENTATION,
+  type ViberInstrumentation,
+} from '../observability/viber-instrumentation';
 import type {
   ViberAccountInfo,
   ViberBroadcastResponse,
@@ -48,7 +52,11 @@ import {
   type ViberClientOptions,
   type ViberRequestOptions,
 } from './viber-client.options';
-import { ViberRateLimiters, abortableSleep } from './viber-rate-limiter';
+import {
+  ViberRateLimiters,
+  abortableSleep,
+  type ViberRateLimitRelease,
+} from './viber-rate-limiter';
 import {
   backoffDelay,
   isRetryableFailure,
@@ -192,6 +200,7 @@ export class ViberClient {
   private idleWaiters: Array<() => void> = [];
   private readonly notSubscribedListeners: Array<(receiver: string) => void> = [];
   private readonly ownedAgents: ReadonlyArray<{ destroy(): void }>;
+  private readonly instrumentation: ViberInstrumentation;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -215,6 +224,7 @@ export class ViberClient {
     if (options.onReceiverNotSubscribed)
       this.notSubscribedListeners.push(options.onReceiverNotSubscribed);
     this.ownedAgents = options.ownedAgents ?? [];
+    this.instrumentation = options.instrumentation ?? NOOP_INSTRUMENTATION;
   }
 
   /** The base URL requests go to. */
@@ -362,13 +372,15 @@ export class ViberClient {
     );
     if (stop) {
       result.aborted = true;
-      for (const rest of batches.slice(next).flat()) {
+      const rests = batches.slice(next).flat();
+      for (const rest of rests) {
         result.failed_list.push({
           receiver: rest,
           status: stop.status,
           status_message: stop.message,
         });
       }
+      this.instrumentation.broadcastReceivers('not_sent', rests.length);
       settled.count = receivers.length;
       if (next < batches.length) report();
     }
@@ -474,6 +486,7 @@ export class ViberClient {
       for (const list of unsent) {
         for (const receiver of list)
           result.failed_list.push({ receiver, status: stop.status, status_message: stop.message });
+        this.instrumentation.broadcastReceivers('not_sent', list.length);
       }
       settled.count = result.total;
       if (!exhausted) {
@@ -513,6 +526,8 @@ export class ViberClient {
       for (const entry of failed)
         if (entry.status === ViberStatus.receiverNotSubscribed) this.notSubscribed(entry.receiver);
       result.sent += batch.length - failed.length;
+      this.instrumentation.broadcastReceivers('sent', batch.length - failed.length);
+      this.instrumentation.broadcastReceivers('failed', failed.length);
       return undefined;
     } catch (error) {
       const aborted = error instanceof ViberAbortedError;
@@ -529,9 +544,14 @@ export class ViberClient {
           : String(error);
       if (error instanceof ViberTransportError && error.outcomeUnknown) {
         result.uncertain_list.push(...batch);
+        this.instrumentation.broadcastReceivers('uncertain', batch.length);
       } else {
         for (const receiver of batch)
           result.failed_list.push({ receiver, status, status_message: statusMessage });
+        this.instrumentation.broadcastReceivers(
+          status === VIBER_NOT_SENT_STATUS ? 'not_sent' : 'failed',
+          batch.length,
+        );
       }
       return aborted ||
         (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
@@ -684,13 +704,17 @@ export class ViberClient {
       : signal;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const release = await this.limiters.acquire(endpoint, waitSignal);
+      const release = await this.acquireSlot(endpoint, waitSignal);
       let error: unknown;
       this.inFlight++;
+      const probe = this.instrumentation.apiRequestStarted(endpoint, attempt);
       try {
-        return await this.attempt<T>(endpoint, json, signal);
+        const answer = await probe.run(() => this.attempt<T>(endpoint, json, signal));
+        probe.end();
+        return answer;
       } catch (failure) {
         error = failure;
+        probe.end(failure);
       } finally {
         // The slot counts from the end of the request: at most `limit` arrivals per window.
         release();
@@ -703,11 +727,27 @@ export class ViberClient {
         Date.now() - started + delay <= this.retry.maxTotalMs &&
         !waitSignal.aborted;
       if (!canRetry) throw error;
+      this.instrumentation.apiRetried(endpoint);
       this.logger.debug?.(
         `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
       );
       await abortableSleep(delay, waitSignal, endpoint);
     }
+  }
+
+  /** Waits for the endpoint's rate limiter; timed for the metrics when they are on. */
+  private acquireSlot(
+    endpoint: ViberEndpoint,
+    signal: AbortSignal,
+  ): Promise<ViberRateLimitRelease> {
+    if (!this.instrumentation.active || !this.limiters.limits(endpoint)) {
+      return this.limiters.acquire(endpoint, signal);
+    }
+    const started = performance.now();
+    return this.limiters.acquire(endpoint, signal).then((release) => {
+      this.instrumentation.rateLimitWaited(endpoint, (performance.now() - started) / 1000);
+      return release;
+    });
   }
 
   /**
@@ -725,8 +765,12 @@ export class ViberClient {
     this.checkSize(json);
     const signal = this.combineSignals(options.signal);
     this.inFlight++;
+    const probe = this.instrumentation.apiRequestStarted(endpoint, 1);
     try {
-      const answer = await this.attempt<T>(endpoint, json, signal, options.timeoutMs);
+      const answer = await probe.run(() =>
+        this.attempt<T>(endpoint, json, signal, options.timeoutMs),
+      );
+      probe.end();
       if (endpoint === 'broadcast_message') {
         for (const entry of (answer as { failed_list?: ViberBroadcastResponse['failed_list'] })
           .failed_list ?? [])
@@ -735,6 +779,7 @@ export class ViberClient {
       }
       return answer;
     } catch (error) {
+      probe.end(error);
       const receiver = (body as { receiver?: unknown }).receiver;
       if (
         endpoint === 'send_message' &&

@@ -114,6 +114,11 @@ export class ViberRateLimiters {
     }
   }
 
+  /** Whether the endpoint has a limit. */
+  limits(endpoint: ViberEndpoint): boolean {
+    return this.limiters.has(endpoint);
+  }
+
   /** Waits for a slot of the endpoint (immediately when it has no limit); call the release when done. */
   acquire(endpoint: ViberEndpoint, signal?: AbortSignal): Promise<ViberRateLimitRelease> {
     return (

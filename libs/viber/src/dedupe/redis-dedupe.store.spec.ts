@@ -118,6 +118,22 @@ describe('RedisDedupeStore (real redis-server)', () => {
     expect(() => new RedisDedupeStore(redis, { timeoutMs: -1 })).toThrow(RangeError);
   });
 
+  it('ping: PING with an ioredis client, else a DEL of <prefix>__ping (health checks call it)', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    const del = jest.fn(() => Promise.resolve(0));
+    const withoutPing = new RedisDedupeStore({ set: () => Promise.resolve(null), del });
+    await withoutPing.ping();
+    expect(del).toHaveBeenCalledWith('nestjs-viber:dedupe:__ping');
+    const hanging = new RedisDedupeStore(
+      { ...hangingClient, ping: () => new Promise<never>(() => undefined) },
+      { timeoutMs: 50 },
+    );
+    await expect(hanging.ping()).rejects.toMatchObject({
+      operation: 'ping',
+      message: expect.stringContaining('no answer from Redis within 50 ms') as unknown,
+    });
+  });
+
   describe('when Redis fails', () => {
     it('rejects claim and release with a RedisDedupeStoreError carrying the cause', async () => {
       const cause = new Error('READONLY You cannot write against a read only replica.');

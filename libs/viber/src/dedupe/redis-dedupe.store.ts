@@ -22,6 +22,8 @@ export interface ViberRedisClient {
   ): Promise<'OK' | null>;
   /** `DEL key`: resolves the number of keys removed. */
   del(key: string): Promise<number>;
+  /** `PING` (optional; ioredis has it): health checks use it, else a `DEL` of an unused key. */
+  ping?(): Promise<unknown>;
 }
 
 /** Options of a {@link RedisDedupeStore}. */
@@ -43,7 +45,7 @@ export interface RedisDedupeStoreOptions {
 export class RedisDedupeStoreError extends Error {
   constructor(
     /** The store operation that failed. */
-    readonly operation: 'claim' | 'release',
+    readonly operation: 'claim' | 'release' | 'ping',
     /** The full Redis key. */
     readonly key: string,
     message: string,
@@ -125,9 +127,22 @@ export class RedisDedupeStore implements ViberDedupeStore {
     await this.command('release', redisKey, () => this.client.del(redisKey));
   }
 
+  /**
+   * Checks that Redis answers: `PING` (or, for a client without `ping()`, a `DEL` of the key
+   * `<prefix>__ping`, which never exists). Rejects with a {@link RedisDedupeStoreError} when Redis
+   * fails or does not answer within `timeoutMs`. Readiness checks call it.
+   */
+  async ping(): Promise<void> {
+    const key = `${this.keyPrefix}__ping`;
+    const client = this.client;
+    await this.command('ping', key, () =>
+      typeof client.ping === 'function' ? client.ping() : client.del(key),
+    );
+  }
+
   /** Runs one command, bounded by `timeoutMs`, turning its failures into store errors. */
   private async command<T>(
-    operation: 'claim' | 'release',
+    operation: 'claim' | 'release' | 'ping',
     key: string,
     send: () => Promise<T>,
   ): Promise<T> {

@@ -11,4 +11,9 @@ export interface ViberDedupeStore {
   claim(key: string, ttlMs: number): Promise<boolean> | boolean;
   /** Drops a claim, so a re-delivery is handled again (used when handling failed). */
   release(key: string): Promise<void> | void;
+  /**
+   * Optional: resolves when the store answers, rejects when it does not (readiness checks of
+   * `ViberHealthIndicator` call it; without it the store is reported as not checked).
+   */
+  ping?(): Promise<unknown> | unknown;
 }

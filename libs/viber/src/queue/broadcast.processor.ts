@@ -7,6 +7,7 @@ import {
   ViberTimeoutError,
   ViberTransportError,
 } from '../errors/viber-transport.error';
+import type { ViberInstrumentation } from '../observability/viber-instrumentation';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ViberSubscriberFilter } from '../subscribers/viber-subscriber.types';
 import type { ViberBroadcastResponse, ViberFailedReceiver } from '../types/api.types';
@@ -110,6 +111,11 @@ export class BroadcastProcessor {
     private readonly logger: Logger,
     /** Pauses the whole queue (every worker of every replica). */
     private readonly pauseQueue: (ms: number) => Promise<void>,
+    /**
+     * The bot's metrics: receivers settled here count in `viber_broadcast_receivers_total` as the
+     * in-process broadcast's do (each outcome once: when Redis recorded it).
+     */
+    private readonly instrumentation: Pick<ViberInstrumentation, 'broadcastReceivers'>,
   ) {}
 
   /** Job options of a chunk job. */
@@ -245,6 +251,12 @@ export class BroadcastProcessor {
     if (begin.code !== 'send') {
       if (begin.code === 'uncertain' || begin.code === 'failed')
         this.publish('progress', begin.status);
+      // In flight when its worker died: uncertain. An earlier chunk's fatal status, or a cancel:
+      // never sent (the in-process broadcast's `not_sent` after a stop).
+      if (begin.code === 'uncertain')
+        this.instrumentation.broadcastReceivers('uncertain', data.r.length);
+      else if (begin.code === 'failed' || begin.code === 'cancelled')
+        this.instrumentation.broadcastReceivers('not_sent', data.r.length);
       if (begin.code === 'uncertain') {
         this.logger.warn(
           `Broadcast ${data.b}: chunk ${data.c} was in flight when its worker stopped; its ${data.r.length} receiver(s) are uncertain (not sent again)`,
@@ -267,7 +279,9 @@ export class BroadcastProcessor {
           { ...message, receiver: data.r[0] },
           { timeoutMs },
         );
-        this.publish('progress', (await this.store.done(data.b, data.c, jobId, 1, 1, [])).status);
+        const sent = await this.store.done(data.b, data.c, jobId, 1, 1, []);
+        if (sent.recorded) this.instrumentation.broadcastReceivers('sent', 1);
+        this.publish('progress', sent.status);
         return 'sent';
       }
       const answer = await this.client.requestOnce<ViberBroadcastResponse>(
@@ -306,6 +320,11 @@ export class BroadcastProcessor {
     }
     const sent = data.r.length - failures.length;
     const outcome = await this.store.done(data.b, data.c, jobId, data.r.length, sent, final);
+    if (outcome.recorded) {
+      // Receivers handed to a per-receiver retry chunk are counted when that chunk settles.
+      this.instrumentation.broadcastReceivers('sent', sent);
+      this.instrumentation.broadcastReceivers('failed', final.length);
+    }
     this.publish('progress', outcome.status);
     return 'sent';
   }
@@ -328,6 +347,7 @@ export class BroadcastProcessor {
     }
     if (error instanceof ViberTransportError && error.outcomeUnknown) {
       const outcome = await this.store.uncertain(data.b, data.c, jobId, data.r);
+      if (outcome.recorded) this.instrumentation.broadcastReceivers('uncertain', data.r.length);
       this.logger.warn(
         `Broadcast ${data.b}: chunk ${data.c} got no answer (${messageOf(error)}); its ${data.r.length} receiver(s) are uncertain (not sent again)`,
       );
@@ -351,6 +371,7 @@ export class BroadcastProcessor {
         error instanceof ViberApiError ? (error.statusMessage ?? error.message) : messageOf(error),
     }));
     const outcome = await this.store.done(data.b, data.c, jobId, data.r.length, 0, failures, fatal);
+    if (outcome.recorded) this.instrumentation.broadcastReceivers('failed', data.r.length);
     if (fatal) {
       this.logger.error(
         `Broadcast ${data.b}: Viber answered status ${fatal.status} (${messageOf(error)}); its other chunks fail with it, unsent`,

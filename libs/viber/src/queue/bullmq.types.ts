@@ -40,6 +40,10 @@ export interface BullQueue {
   getJob(id: string): Promise<BullJob | undefined>;
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
   getFailed?(start?: number, end?: number): Promise<BullJob[]>;
+  /** Whether the queue was paused by hand (`pause()`). */
+  isPaused?(): Promise<boolean>;
+  /** Time left of the rate limit (with `maxJobs`: only once that many jobs started), in ms. */
+  getRateLimitTtl?(maxJobs?: number): Promise<number>;
   setGlobalConcurrency?(concurrency: number): Promise<unknown>;
   setGlobalRateLimit?(max: number, duration: number): Promise<unknown>;
   rateLimit?(expireTimeMs: number): Promise<void>;

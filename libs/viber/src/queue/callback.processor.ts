@@ -1,4 +1,5 @@
 import type { ViberBot } from '../bot/viber-bot';
+import type { ViberTraceCarrier } from '../observability/viber-instrumentation';
 import { ViberHandlerError } from '../errors/viber-queue.error';
 import { parseViberCallback } from '../webhook/viber-callback.parser';
 import type { BullJob } from './bullmq.types';
@@ -9,6 +10,11 @@ export interface CallbackJobData {
   raw: string;
   /** When the webhook stored it (epoch ms). */
   at: number;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the webhook span that stored it: only with
+   * `tracing` on; the worker's span continues that trace.
+   */
+  trace?: ViberTraceCarrier;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,7 +37,7 @@ export async function processCallbackJob(
   const { callback } = parsed;
   let errors: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const outcome = await bot.handleQueued(callback);
+    const outcome = await bot.handleQueued(callback, job.data.trace);
     if (!outcome.failed) return 'handled';
     errors = outcome.errors;
     if (attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));

@@ -2,6 +2,12 @@ import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ViberBot, ViberBotQueue } from '../bot/viber-bot';
 import type { ViberClient } from '../client/viber-client';
+import type { ViberTraceCarrier } from '../observability/viber-instrumentation';
+import {
+  attachViberQueueStats,
+  type ViberQueueStats,
+  type ViberQueueStatsSource,
+} from '../observability/viber-queue-stats';
 import { ViberQueueUnavailableError } from '../errors/viber-queue.error';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ViberBroadcastEvent, ViberBroadcastStatus } from '../types/broadcast.types';
@@ -68,7 +74,9 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
  * BullMQ is loaded then, never before.
  * @internal
  */
-export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap {
+export class ViberQueueRuntime
+  implements ViberBotQueue, ViberQueueStatsSource, OnApplicationBootstrap
+{
   /** Broadcast progress and definitions in Redis. */
   readonly store: BroadcastStore;
   /** Runs the outgoing queue's jobs. */
@@ -117,6 +125,7 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
       (type, status) => this.publish(type, status),
       this.logger,
       (ms) => this.pause(ms),
+      bot.instrumentation,
     );
   }
 
@@ -232,12 +241,16 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
     for (const partition of this.partitions) await partition.setGlobalConcurrency?.(1);
   }
 
-  /** Stores a callback as a job of its user's partition (once per event and token). */
-  async ingest(callback: ViberCallback, rawBody: Buffer): Promise<void> {
+  /**
+   * Stores a callback as a job of its user's partition (once per event and token), with the
+   * webhook span's trace context when there is one.
+   */
+  async ingest(callback: ViberCallback, rawBody: Buffer, trace?: ViberTraceCarrier): Promise<void> {
     const queue = this.partitions[partitionOf(partitionKeyOf(callback), this.partitions.length)];
     if (!queue) throw new ViberQueueUnavailableError('the queued webhook has no partitions');
     const id = callbackJobId(callback.event, callback.message_token);
     const data: CallbackJobData = { raw: rawBody.toString('utf8'), at: Date.now() };
+    if (trace) data.trace = trace;
     const keepFailed = this.options.webhook.keepFailed;
     try {
       await within(
@@ -277,6 +290,38 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
       .digest('hex')
       .slice(0, 16);
     return setWebhookLockKey(this.options.prefix, this.bot.name, digest);
+  }
+
+  /**
+   * The figures of each of the bot's queues, read from Redis (so it rejects, or hangs until the
+   * caller's timeout, while Redis is unreachable): `outgoing`, then `webhook-<n>` per partition.
+   * Health checks and the `viber_queue_*` gauges read them.
+   */
+  async queueStats(): Promise<ViberQueueStats[]> {
+    const limiter = this.options.broadcast.limiter;
+    return Promise.all(
+      [this.outgoing, ...this.partitions].map(async (queue, index): Promise<ViberQueueStats> => {
+        const outgoing = index === 0;
+        const [counts, manual, limitedMs] = await Promise.all([
+          queue.getJobCounts('waiting', 'prioritized', 'paused', 'active', 'delayed', 'failed'),
+          queue.isPaused ? queue.isPaused() : false,
+          // The shared limiter full, or Viber's status 12 pause (queue.rateLimit): no job starts.
+          outgoing && limiter && queue.getRateLimitTtl ? queue.getRateLimitTtl(limiter.max) : 0,
+        ]);
+        const stats: {
+          -readonly [K in keyof ViberQueueStats]: ViberQueueStats[K];
+        } = {
+          queue: outgoing ? 'outgoing' : `webhook-${index - 1}`,
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.paused ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        };
+        if (manual) stats.paused = 'manual';
+        else if (limitedMs > 0) stats.paused = 'rate_limit';
+        return stats;
+      }),
+    );
   }
 
   /** Pauses the whole outgoing queue (Viber said status 12): no job of any replica starts. */
@@ -338,6 +383,7 @@ export class ViberQueueRuntime implements ViberBotQueue, OnApplicationBootstrap 
   /** Stops the workers (running jobs finish within `timeoutMs`, then they are dropped) and closes the queues. */
   close(timeoutMs: number): Promise<void> {
     this.closed ??= (async () => {
+      attachViberQueueStats(this.bot, undefined);
       const graceful = Promise.all(this.workers.map((worker) => worker.close()));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {

@@ -29,6 +29,8 @@ export interface ViberRedisSubscriberClient {
   script(subcommand: 'LOAD', script: string): Promise<unknown>;
   /** `HGETALL key`. */
   hgetall(key: string): Promise<Record<string, string>>;
+  /** `PING` (optional; ioredis has it): health checks use it, else an `HGETALL` of a key never written. */
+  ping?(): Promise<unknown>;
 }
 
 /** Options of a {@link RedisSubscriberStore}. */
@@ -168,6 +170,16 @@ export class RedisSubscriberStore implements ViberSubscriberStore {
       if (items.length >= limit) return { items, cursor: String(next) };
       position = next;
     }
+  }
+
+  /**
+   * Checks that Redis answers: `PING`, or for a client without `ping()` an `HGETALL` of the key
+   * `<prefix>__ping`, which is never written. Readiness checks call it (and bound how long they
+   * wait).
+   */
+  async ping(): Promise<void> {
+    if (typeof this.redis.ping === 'function') await this.redis.ping();
+    else await this.redis.hgetall(`${this.prefix}__ping`);
   }
 
   /** Runs a script by its SHA1, loading it first when Redis does not know it (`NOSCRIPT`). */

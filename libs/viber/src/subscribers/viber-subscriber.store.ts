@@ -35,4 +35,9 @@ export interface ViberSubscriberStore {
     limit?: number;
     cursor?: string;
   }): Promise<ViberSubscriberPage>;
+  /**
+   * Optional: resolves when the store answers, rejects when it does not (readiness checks of
+   * `ViberHealthIndicator` call it; without it the store is reported as not checked).
+   */
+  ping?(): Promise<unknown>;
 }

@@ -51,6 +51,9 @@ export async function admitWebhookRequest(
   const refusal = admission.refusal;
   if (refusal?.kind !== undefined) {
     bot.refusals.refused(refusal.kind, refusal.status, refusal.detail);
+  } else if (refusal !== undefined) {
+    // Not logged (not the caller's fault) but counted: the only such refusal is the 503.
+    bot.instrumentation.callbackRefused('shutting down');
   }
   return admission;
 }

@@ -38,4 +38,20 @@ describe('ViberRefusalLog', () => {
       'Webhook request refused with 413: body too large',
     ]);
   });
+
+  it('tells its listener of every refusal, the ones it does not log too (the metrics count them)', () => {
+    const kinds: string[] = [];
+    const lines: string[] = [];
+    const log = new ViberRefusalLog(
+      { log: () => undefined, error: () => undefined, warn: (l: unknown) => lines.push(String(l)) },
+      60_000,
+      () => 0,
+      (kind) => kinds.push(kind),
+    );
+    log.refused('wrong signature', 403);
+    log.refused('wrong signature', 403);
+    log.refused('body too slow', 408);
+    expect(lines).toHaveLength(2);
+    expect(kinds).toEqual(['wrong signature', 'wrong signature', 'body too slow']);
+  });
 });

@@ -25,10 +25,13 @@ export class ViberRefusalLog {
     private readonly logger: LoggerService,
     private readonly intervalMs: number = VIBER_DEFAULT_REFUSAL_LOG_INTERVAL_MS,
     private readonly now: () => number = Date.now,
+    /** Told of every refusal, logged or not (the bot's metrics count them). */
+    private readonly onRefused?: (kind: ViberRefusalKind) => void,
   ) {}
 
   /** Records one refusal; logs a line when this kind has not been logged within the interval. */
   refused(kind: ViberRefusalKind, status: number, detail?: string): void {
+    this.onRefused?.(kind);
     const now = this.now();
     const last = this.lastLogged.get(kind);
     if (last !== undefined && now - last < this.intervalMs) {

@@ -6,7 +6,7 @@
  * Exit code 0 when every check passed, 1 otherwise.
  */
 import 'reflect-metadata';
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Injectable, Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -17,6 +17,7 @@ import {
   Sender,
   Text,
   ViberClient,
+  ViberHealthIndicator,
   ViberModule,
   textMessage,
   type ViberUser,
@@ -70,6 +71,31 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_
   }
 }
 
+/** The optional peers this app does not install. */
+const OPTIONAL_PEERS = ['prom-client', '@opentelemetry/api', '@nestjs/terminus'];
+
+/** Records every line Nest and the library log (all levels); prints errors and warnings. */
+class RecordingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  debug(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  verbose(message: unknown): void {
+    this.lines.push(String(message));
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.lines.push(String(message));
+    console.warn('WARN', message, ...rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.lines.push(String(message));
+    console.error('ERROR', message, ...rest);
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`consumer: ${PLATFORM}, Node ${process.version}`);
 
@@ -81,6 +107,21 @@ async function main(): Promise<void> {
     selfReference === require.resolve('nestjs-viber'),
     'nestjs-viber/testing resolves nestjs-viber to the same file as the app',
   );
+
+  // None of the optional peers is installed here (npm installs no optional peer on its own).
+  const absent = OPTIONAL_PEERS.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  check(
+    absent.length === OPTIONAL_PEERS.length,
+    `the optional peers are not installed (${OPTIONAL_PEERS.join(', ')})`,
+  );
+  const logger = new RecordingLogger();
 
   const emulator = await ViberEmulator.start({ retrySchedule: [] });
   let app: INestApplication | undefined;
@@ -106,9 +147,13 @@ async function main(): Promise<void> {
     })
     class AppModule {}
 
-    app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
+    app = await NestFactory.create(AppModule, { rawBody: true, logger });
     await app.listen(port, '127.0.0.1');
     check(app.get(ConsumerHandlers).client instanceof ViberClient, 'ViberClient injected by class');
+    check(
+      app.get(ViberHealthIndicator) instanceof ViberHealthIndicator,
+      'ViberHealthIndicator is injectable without @nestjs/terminus (loaded on its first check)',
+    );
 
     await waitUntil(() => emulator.webhook?.url === webhookUrl, 'set_webhook');
     check(true, `set_webhook registered ${webhookUrl} with the emulator`);
@@ -155,6 +200,13 @@ async function main(): Promise<void> {
     await app?.close();
     await emulator.close();
   }
+  const mentions = logger.lines.filter((line) =>
+    /prom-client|opentelemetry|terminus|prometheus|metrics|tracing/i.test(line),
+  );
+  check(
+    logger.lines.length > 0 && mentions.length === 0,
+    `nothing of the ${logger.lines.length} lines Nest and the library logged (every level) is about the optional peers${mentions.length > 0 ? `: ${mentions.join(' | ')}` : ''}`,
+  );
   console.log(`consumer: ${PLATFORM}: all checks passed`);
 }
 
