@@ -6,8 +6,9 @@
  *
  * Prints `listening <port>`, then answers commands on stdin:
  *   `subscribe`  listens to the broadcast events (opens a QueueEvents reader; answers `subscribed`
- *                once it listens, which with Redis down is never)
- *   `close`      `app.close()`, then `closed`, and stops reading stdin
+ *                once it listens, which with Redis down is never: `subscribe failed <error>`
+ *                when the app closes)
+ *   `close`      `app.close()`, then `closed` (or `error <error>`), and stops reading stdin
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -55,10 +56,13 @@ async function main(): Promise<void> {
   lines.on('line', (line) => {
     const command = line.trim();
     if (command === 'subscribe') {
-      broadcasts.subscribe(() => undefined).then(
-        () => say('subscribed'),
-        (error: unknown) => say(`error ${String(error)}`),
-      );
+      broadcasts
+        .subscribe(() => undefined)
+        .then(
+          () => say('subscribed'),
+          // With Redis never there, the close ends the reader that waited for it.
+          (error: unknown) => say(`subscribe failed ${String(error)}`),
+        );
     } else if (command === 'close') {
       lines.close();
       process.stdin.destroy();
