@@ -351,6 +351,14 @@ export class ViberQueueRuntime
     );
   }
 
+  /**
+   * The active trace context as a W3C carrier, to store with a broadcast (undefined without
+   * tracing or outside a span).
+   */
+  traceCarrier(): ViberTraceCarrier | undefined {
+    return this.bot.instrumentation.traceCarrier();
+  }
+
   /** Pauses the whole outgoing queue (Viber said status 12): no job of any replica starts. */
   private async pause(ms: number): Promise<void> {
     if (this.outgoing.rateLimit) await this.outgoing.rateLimit(ms);
