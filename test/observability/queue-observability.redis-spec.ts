@@ -2,7 +2,9 @@
  * Observability of the queue, on a real redis-server with real BullMQ, a real prom-client registry
  * and the OpenTelemetry SDK with an in-memory exporter: the queued webhook counts `queued` and its
  * worker's span continues the webhook span's trace (W3C traceparent in the job, only with
- * tracing on); queued broadcast chunks count their receivers as the in-process broadcast does;
+ * tracing on); queued broadcast chunks count their receivers as the in-process broadcast does,
+ * and their request spans are children of the span that started the broadcast (its trace context
+ * stored with the broadcast, only with tracing on);
  * the queue's figures reach readiness and the `viber_queue_*` gauges; with Redis stopped,
  * readiness is down and a callback that could not be queued counts as `unavailable`.
  */
@@ -10,6 +12,7 @@ import { Controller, Get, Injectable } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import {
   OnText,
   ViberBroadcasts,
@@ -293,6 +296,83 @@ describe('queue observability', () => {
       'bot=default,endpoint=broadcast_message,status=timeout': 1,
     });
     api.reset();
+  });
+
+  it("a broadcast's chunk requests continue the trace of the span that started it", async () => {
+    const broadcasts = running.app.get(ViberBroadcasts);
+    tracing.reset();
+    const tracer = tracing.provider.getTracer('test');
+    const caller = await tracer.startActiveSpan('caller', async (span) => {
+      try {
+        await broadcasts.start(
+          Array.from({ length: 301 }, (_, i) => `t${i}`),
+          'traced news',
+          { id: 'traced-news' },
+        );
+        await broadcasts.send('t-one', 'traced send', { id: 'traced-send' });
+        return span.spanContext();
+      } finally {
+        span.end();
+      }
+    });
+    for (const id of ['traced-news', 'traced-send']) {
+      for (const deadline = Date.now() + 20_000; ; await sleep(50)) {
+        if ((await broadcasts.get(id))?.state === 'completed') break;
+        if (Date.now() > deadline) throw new Error(`${id} did not complete`);
+      }
+    }
+    const requests = tracing
+      .spans()
+      .filter((span) => /^viber\.api (broadcast_message|send_message)$/.test(span.name));
+    expect(requests.map((span) => span.name).sort()).toEqual([
+      'viber.api broadcast_message',
+      'viber.api broadcast_message',
+      'viber.api send_message',
+    ]);
+    for (const request of requests) {
+      expect(request.spanContext().traceId).toBe(caller.traceId);
+      expect(parentOf(request)).toBe(caller.spanId);
+    }
+    // Stored with the broadcast's definition (so a chunk of any replica, re-queued or not, has it).
+    const redisClient = new Redis(redis.port, '127.0.0.1');
+    try {
+      expect(
+        JSON.parse((await redisClient.hget('{observed}:viber-default:b:traced-news', 'trace'))!),
+      ).toEqual({ traceparent: `00-${caller.traceId}-${caller.spanId}-01` });
+    } finally {
+      redisClient.disconnect();
+    }
+    api.reset();
+  });
+
+  it('without tracing, a broadcast started inside a span stores no trace', async () => {
+    const plain = await startApp('express', {
+      imports: [
+        ViberModule.forRoot({
+          token: TEST_TOKEN,
+          apiUrl: api.url,
+          sender: { name: 'Bot' },
+          queue: queueOptions('{broadcast-plain}', false),
+        }),
+      ],
+    });
+    others.push(plain);
+    const broadcasts = plain.app.get(ViberBroadcasts);
+    await tracing.provider.getTracer('test').startActiveSpan('caller', async (span) => {
+      try {
+        await broadcasts.start(['p1', 'p2'], 'plain news', { id: 'plain-news' });
+      } finally {
+        span.end();
+      }
+    });
+    const redisClient = new Redis(redis.port, '127.0.0.1');
+    try {
+      const record = await redisClient.hgetall('{broadcast-plain}:viber-default:b:plain-news');
+      expect(record.id).toBe('plain-news');
+      expect('trace' in record).toBe(false);
+    } finally {
+      redisClient.disconnect();
+    }
   });
 
   it('readiness and the gauges report the queues: a failed callback stays in its partition', async () => {

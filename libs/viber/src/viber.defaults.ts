@@ -76,6 +76,16 @@ export const VIBER_DEFAULT_QUEUE_PREFIX = '{nestjs-viber}';
 export const VIBER_DEFAULT_QUEUE_LOCK_MS = 30_000;
 /** Interval of the check for jobs of crashed workers, in ms. */
 export const VIBER_DEFAULT_QUEUE_STALLED_INTERVAL_MS = 30_000;
+/**
+ * Longest wait between two attempts to reach Redis again, in ms (BullMQ's own grows to 20 s, so
+ * a Redis that is back could go unseen that long).
+ */
+export const VIBER_DEFAULT_QUEUE_RECONNECT_MAX_DELAY_MS = 5000;
+/**
+ * Shutdown: time given to closing the queues' Redis connections after the workers stopped (or
+ * `handling.shutdownTimeoutMs` ran out), in ms; clients still open then are ended.
+ */
+export const VIBER_DEFAULT_QUEUE_CLOSE_MARGIN_MS = 500;
 /** Outgoing queue: jobs per worker at once. */
 export const VIBER_DEFAULT_QUEUE_CONCURRENCY = 10;
 /** Outgoing queue: longest time from a job's start to its request leaving, in ms. */

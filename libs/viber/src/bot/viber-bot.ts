@@ -361,7 +361,8 @@ export class ViberBot implements OnModuleDestroy, BeforeApplicationShutdown {
     if (this.queue) await this.queue.close(timeoutMs);
     const pending = this.inFlight.size;
     if (pending > 0) this.logger.log(`Shutting down: waiting for ${pending} running callback(s)`);
-    await this.drain(timeoutMs);
+    // One deadline for the whole shutdown: the queue's close may have used part of it.
+    await this.drain(Math.max(0, deadline - Date.now()));
     if (this.inFlight.size > 0) {
       this.logger.warn(
         `Shutting down with ${this.inFlight.size} callback(s) still running after ${timeoutMs} ms`,

@@ -7,7 +7,10 @@ import {
   ViberTimeoutError,
   ViberTransportError,
 } from '../errors/viber-transport.error';
-import type { ViberInstrumentation } from '../observability/viber-instrumentation';
+import type {
+  ViberInstrumentation,
+  ViberTraceCarrier,
+} from '../observability/viber-instrumentation';
 import type { ViberSubscribers } from '../subscribers/viber-subscribers.service';
 import type { ViberSubscriberFilter } from '../subscribers/viber-subscriber.types';
 import type { ViberBroadcastResponse, ViberFailedReceiver } from '../types/api.types';
@@ -47,6 +50,14 @@ export interface PlanJobData {
   page: number;
   /** Where the page starts in the audience. */
   cursor?: string;
+}
+
+/** What a chunk needs of its broadcast (cached per worker). */
+interface BroadcastDefinition {
+  message: ViberOutgoingMessage;
+  via: string;
+  /** The trace context of the span that started it (with tracing on). */
+  trace?: ViberTraceCarrier;
 }
 
 /** Publishes a broadcast's progress to every replica. */
@@ -98,7 +109,7 @@ function messageOf(error: unknown): string {
  * @internal
  */
 export class BroadcastProcessor {
-  private readonly messages = new Map<string, { message: ViberOutgoingMessage; via: string }>();
+  private readonly messages = new Map<string, BroadcastDefinition>();
 
   constructor(
     private readonly bull: BullMqModule,
@@ -115,7 +126,10 @@ export class BroadcastProcessor {
      * The bot's metrics: receivers settled here count in `viber_broadcast_receivers_total` as the
      * in-process broadcast's do (each outcome once: when Redis recorded it).
      */
-    private readonly instrumentation: Pick<ViberInstrumentation, 'broadcastReceivers'>,
+    private readonly instrumentation: Pick<
+      ViberInstrumentation,
+      'broadcastReceivers' | 'withTraceCarrier'
+    >,
   ) {}
 
   /** Job options of a chunk job. */
@@ -171,14 +185,16 @@ export class BroadcastProcessor {
     }
   }
 
-  private async definition(
-    id: string,
-  ): Promise<{ message: ViberOutgoingMessage; via: string } | undefined> {
+  private async definition(id: string): Promise<BroadcastDefinition | undefined> {
     const cached = this.messages.get(id);
     if (cached) return cached;
     const stored = await this.store.read(id);
     if (!stored) return undefined;
-    const entry = { message: stored.message, via: stored.status.via };
+    const entry: BroadcastDefinition = {
+      message: stored.message,
+      via: stored.status.via,
+      trace: stored.trace,
+    };
     if (this.messages.size >= 100) this.messages.delete(this.messages.keys().next().value!);
     this.messages.set(id, entry);
     return entry;
@@ -270,24 +286,31 @@ export class BroadcastProcessor {
       await this.store.release(data.b, data.c, jobId);
       throw this.bull.Worker.RateLimitError();
     }
-    const { message, via } = definition;
+    const { message, via, trace } = definition;
     const timeoutMs = this.options.broadcast.requestTimeoutMs;
+    // The request's span continues the trace of the span that started the broadcast.
+    const traced = <T>(request: () => Promise<T>): Promise<T> =>
+      this.instrumentation.withTraceCarrier(trace, request);
     try {
       if (via === 'send_message') {
-        await this.client.requestOnce(
-          'send_message',
-          { ...message, receiver: data.r[0] },
-          { timeoutMs },
+        await traced(() =>
+          this.client.requestOnce(
+            'send_message',
+            { ...message, receiver: data.r[0] },
+            { timeoutMs },
+          ),
         );
         const sent = await this.store.done(data.b, data.c, jobId, 1, 1, []);
         if (sent.recorded) this.instrumentation.broadcastReceivers('sent', 1);
         this.publish('progress', sent.status);
         return 'sent';
       }
-      const answer = await this.client.requestOnce<ViberBroadcastResponse>(
-        'broadcast_message',
-        { ...message, broadcast_list: data.r },
-        { timeoutMs },
+      const answer = await traced(() =>
+        this.client.requestOnce<ViberBroadcastResponse>(
+          'broadcast_message',
+          { ...message, broadcast_list: data.r },
+          { timeoutMs },
+        ),
       );
       return await this.recordAnswer(data, jobId, answer.failed_list ?? []);
     } catch (error) {

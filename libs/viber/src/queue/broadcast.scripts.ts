@@ -73,7 +73,8 @@ function script(name: string, body: string): BroadcastScript {
 
 /**
  * Creates the record unless it exists. ARGV: now, id, via, messageJson, kind (list | filter),
- * total, filterJson, keepMs. Returns `{created (0|1), snapshot}`.
+ * total, filterJson, keepMs, traceJson (the starter's W3C trace context; '' without tracing).
+ * Returns `{created (0|1), snapshot}`.
  */
 export const CREATE = script(
   'Create',
@@ -84,6 +85,7 @@ rcall('HSET', rec, 'id', ARGV[2], 'state', 'queued', 'via', ARGV[3], 'message', 
   'kind', ARGV[5], 'total', total, 'sent', 0, 'failed', 0, 'uncertain', 0, 'skipped', 0,
   'planned', 0, 'stored', 0, 'gen', 0, 'createdAt', now, 'updatedAt', now)
 if ARGV[7] ~= '' then rcall('HSET', rec, 'filter', ARGV[7]) end
+if ARGV[9] and ARGV[9] ~= '' then rcall('HSET', rec, 'trace', ARGV[9]) end
 if ARGV[5] == 'list' and total == 0 then
   rcall('HSET', rec, 'planned', 1)
   finishIfDone(now, tonumber(ARGV[8]))
@@ -384,12 +386,12 @@ export const READ_FAILURES = script(
   `return rcall('LRANGE', fails, ARGV[1], ARGV[2])`,
 );
 
-/** The record: snapshot, then message, kind, filter, stored, planStarted. */
+/** The record: snapshot, then message, kind, filter, stored, planStarted, trace. */
 export const READ = script(
   'Read',
   `
 if rcall('EXISTS', rec) == 0 then return false end
-return { snapshot(), rcall('HMGET', rec, 'message', 'kind', 'filter', 'stored', 'planStarted') }
+return { snapshot(), rcall('HMGET', rec, 'message', 'kind', 'filter', 'stored', 'planStarted', 'trace') }
 `,
 );
 

@@ -1,3 +1,4 @@
+import type { ViberTraceCarrier } from '../observability/viber-instrumentation';
 import type { ViberFailedReceiver } from '../types/api.types';
 import type { ViberBroadcastStatus } from '../types/broadcast.types';
 import type { ViberOutgoingMessage } from '../types/message.types';
@@ -43,6 +44,23 @@ export interface StoredBroadcast {
   stored: number;
   /** Whether the first plan job was added. */
   planStarted: boolean;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the span that started it: only with
+   * `tracing` on; its chunks' requests continue that trace.
+   */
+  trace?: ViberTraceCarrier;
+}
+
+/** A stored trace context (a JSON object of strings); undefined when it is not one. */
+function traceCarrierOf(json: string): ViberTraceCarrier | undefined {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed).filter(([, value]) => typeof value === 'string');
+    return entries.length > 0 ? (Object.fromEntries(entries) as ViberTraceCarrier) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function snapshotOf(value: unknown): ViberBroadcastStatus | undefined {
@@ -77,6 +95,7 @@ export class BroadcastStore {
     kind: 'list' | 'filter',
     total: number,
     filter: string,
+    trace?: ViberTraceCarrier,
   ): Promise<{ created: boolean; status: ViberBroadcastStatus }> {
     const [created, snapshot] = (await this.run(CREATE, id, [
       Date.now(),
@@ -87,6 +106,7 @@ export class BroadcastStore {
       total,
       filter,
       this.keepFinishedMs,
+      trace ? JSON.stringify(trace) : '',
     ])) as [number, unknown];
     return { created: created === 1, status: snapshotOf(snapshot)! };
   }
@@ -294,10 +314,12 @@ export class BroadcastStore {
   async read(id: string): Promise<StoredBroadcast | undefined> {
     const answer = (await this.run(READ, id, [])) as [unknown[], Array<string | null>] | null;
     if (!answer) return undefined;
-    const [snapshot, [message, kind, filter, stored, planStarted]] = answer;
+    const [snapshot, [message, kind, filter, stored, planStarted, trace]] = answer;
     const status = statusFromSnapshot(snapshot);
     if (!status || !message) return undefined;
+    const carrier = trace ? traceCarrierOf(trace) : undefined;
     return {
+      ...(carrier ? { trace: carrier } : {}),
       status,
       message: JSON.parse(message) as ViberOutgoingMessage,
       kind: kind === 'filter' ? 'filter' : 'list',

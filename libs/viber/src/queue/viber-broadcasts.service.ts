@@ -65,7 +65,8 @@ export class ViberBroadcasts {
    * id once; a subscriber filter goes to the current subscribers passing it (read page by page;
    * users whose `api_version` is below the message's are counted in `skipped`). Starting with an
    * `id` that exists adds nothing (`created: false`); after a crash in the middle of `start`,
-   * calling it again with the same id and audience finishes what was stored.
+   * calling it again with the same id and audience finishes what was stored. With `tracing`, the
+   * caller's trace context is stored with the broadcast: each chunk's request span joins it.
    */
   async start(
     audience: ViberBroadcastAudience,
@@ -87,6 +88,8 @@ export class ViberBroadcasts {
     }
     const prepared = this.client.prepareQueuedMessage(message);
     const { store } = runtime;
+    // The caller's trace (with tracing on): each chunk's request span continues it.
+    const trace = runtime.traceCarrier();
     if (Array.isArray(audience)) {
       const receivers = [...new Set(audience as readonly unknown[])];
       for (const receiver of receivers) {
@@ -96,7 +99,15 @@ export class ViberBroadcasts {
           );
         }
       }
-      const { created } = await store.create(id, via, prepared, 'list', receivers.length, '');
+      const { created } = await store.create(
+        id,
+        via,
+        prepared,
+        'list',
+        receivers.length,
+        '',
+        trace,
+      );
       const stored = created ? undefined : await store.read(id);
       if (stored?.planStarted) return { id, created };
       if (stored && (stored.kind !== 'list' || stored.status.total !== receivers.length)) {
@@ -127,6 +138,7 @@ export class ViberBroadcasts {
       'filter',
       0,
       JSON.stringify({ filter, required }),
+      trace,
     );
     if (!created && (await store.read(id))?.planStarted) return { id, created };
     await this.startPlanning(runtime, id);

@@ -33,7 +33,12 @@ import {
   setWebhookLockKey,
   webhookQueueName,
 } from './queue-keys';
+import { QueueConnection, endRedisClient, ownedRedisClientsOf } from './queue-connection';
 import { RedisScripts } from './redis-scripts';
+import {
+  VIBER_DEFAULT_QUEUE_CLOSE_MARGIN_MS,
+  VIBER_DEFAULT_QUEUE_RECONNECT_MAX_DELAY_MS,
+} from '../viber.defaults';
 
 /** Name of the custom event a broadcast's progress travels in (the outgoing queue's stream). */
 const BROADCAST_EVENT = 'viber-broadcast';
@@ -67,6 +72,19 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/** Resolves true once `promise` settled, or false at `deadline` (epoch ms); the timer is cleared. */
+async function settledBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * One bot's queues on BullMQ: the outgoing queue (broadcast chunks, queued sends, planning) with
  * its shared rate limit, the webhook partitions (with `webhook.mode: 'queue'`), their workers,
@@ -87,6 +105,8 @@ export class ViberQueueRuntime
   private readonly workers: BullWorker[] = [];
   private readonly lastErrorLog = new Map<string, number>();
   private events?: Promise<BullQueueEvents>;
+  /** The events reader, as soon as it exists (it may never get ready). */
+  private eventsReader?: BullQueueEvents;
   private producer?: BullQueueEventsProducer;
   private readonly listeners = new Set<(event: ViberBroadcastEvent) => void>();
   private started = false;
@@ -102,6 +122,8 @@ export class ViberQueueRuntime
     /** The webhook partitions (empty unless `webhook.mode` is `'queue'`). */
     readonly partitions: readonly BullQueue[],
     private readonly scripts: RedisScripts,
+    /** The connection every BullMQ part of the bot is made with. */
+    private readonly connection: QueueConnection,
     client: ViberClient,
     subscribers: ViberSubscribers,
   ) {
@@ -137,7 +159,11 @@ export class ViberQueueRuntime
   ): Promise<ViberQueueRuntime> {
     const queue = options.queue!;
     const bull = await loadBullMq(options.name);
-    const base = { connection: queue.connection, prefix: queue.prefix };
+    const connection = new QueueConnection(
+      queue.connection,
+      VIBER_DEFAULT_QUEUE_RECONNECT_MAX_DELAY_MS,
+    );
+    const base = { connection: connection.options, prefix: queue.prefix };
     const outgoing = new bull.Queue(outgoingQueueName(options.name), base);
     const partitions =
       options.webhook.mode === 'queue'
@@ -154,6 +180,7 @@ export class ViberQueueRuntime
       outgoing,
       partitions,
       scripts,
+      connection,
       bot.client,
       subscribers,
     );
@@ -186,7 +213,7 @@ export class ViberQueueRuntime
     if (!this.options.workers || this.closed) return;
     const limiter = this.options.broadcast.limiter;
     const common = {
-      connection: this.options.connection,
+      connection: this.connection.options,
       prefix: this.options.prefix,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: this.options.stalledIntervalMs,
@@ -324,6 +351,14 @@ export class ViberQueueRuntime
     );
   }
 
+  /**
+   * The active trace context as a W3C carrier, to store with a broadcast (undefined without
+   * tracing or outside a span).
+   */
+  traceCarrier(): ViberTraceCarrier | undefined {
+    return this.bot.instrumentation.traceCarrier();
+  }
+
   /** Pauses the whole outgoing queue (Viber said status 12): no job of any replica starts. */
   private async pause(ms: number): Promise<void> {
     if (this.outgoing.rateLimit) await this.outgoing.rateLimit(ms);
@@ -333,8 +368,9 @@ export class ViberQueueRuntime
   /** Publishes a progress event to every replica that listens. */
   publish(type: 'progress' | 'state', status: ViberBroadcastStatus | undefined): void {
     if (!status) return;
+    if (this.closed) return;
     this.producer ??= new this.bull.QueueEventsProducer(this.outgoing.name, {
-      connection: this.options.connection,
+      connection: this.connection.options,
       prefix: this.options.prefix,
     });
     void this.producer
@@ -344,12 +380,14 @@ export class ViberQueueRuntime
 
   /** Calls `listener` with every broadcast event of this bot, from any replica. */
   async subscribe(listener: (event: ViberBroadcastEvent) => void): Promise<() => void> {
+    if (this.closed) throw new ViberQueueUnavailableError('the queue is closed');
     this.listeners.add(listener);
     this.events ??= (async () => {
       const events = new this.bull.QueueEvents(this.outgoing.name, {
-        connection: this.options.connection,
+        connection: this.connection.options,
         prefix: this.options.prefix,
       });
+      this.eventsReader = events;
       events.on(BROADCAST_EVENT, (args) => {
         let event: ViberBroadcastEvent;
         try {
@@ -380,31 +418,56 @@ export class ViberQueueRuntime
     };
   }
 
-  /** Stops the workers (running jobs finish within `timeoutMs`, then they are dropped) and closes the queues. */
+  /**
+   * Stops the workers (running jobs finish within `timeoutMs`, then they are dropped: another
+   * worker takes them over) and closes the queues. Resolves within `timeoutMs` plus a short
+   * margin whatever Redis does (up, down, restarting), and leaves no connection or timer behind:
+   * clients still open then are ended (see queue-connection.ts for why BullMQ's close alone
+   * can wait forever).
+   */
   close(timeoutMs: number): Promise<void> {
-    this.closed ??= (async () => {
-      attachViberQueueStats(this.bot, undefined);
-      const graceful = Promise.all(this.workers.map((worker) => worker.close()));
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs, 'late');
-      });
-      const outcome = await Promise.race([graceful.then(() => 'done' as const), late]);
-      clearTimeout(timer);
-      if (outcome === 'late') {
-        this.logger.warn(
-          `Workers still busy after ${timeoutMs} ms: closing them anyway (their jobs are taken over)`,
-        );
-        await Promise.all(this.workers.map((worker) => worker.close(true).catch(() => undefined)));
-      }
-      const others: Array<Promise<unknown>> = [
-        ...[this.outgoing, ...this.partitions].map((queue) => queue.close()),
-      ];
-      if (this.producer) others.push(this.producer.close());
-      if (this.events) others.push(this.events.then((events) => events.close()));
-      await Promise.allSettled(others);
-    })();
+    this.closed ??= this.shutdown(timeoutMs);
     return this.closed;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    attachViberQueueStats(this.bot, undefined);
+    const deadline = Date.now() + timeoutMs;
+    // A connection lost from now on ends (its commands fail) rather than retrying.
+    this.connection.close();
+    const workers = Promise.allSettled(this.workers.map((worker) => worker.close()));
+    const stopped = await settledBy(workers, deadline);
+    if (!stopped) {
+      this.logger.warn(
+        `Workers still busy (or Redis unreachable) after ${timeoutMs} ms: closing them anyway (their jobs are taken over)`,
+      );
+    }
+    const parts: object[] = [this.outgoing, ...this.partitions];
+    if (this.producer) parts.push(this.producer);
+    if (this.eventsReader) parts.push(this.eventsReader);
+    const others = Promise.allSettled(
+      parts.map((part) => (part as { close(): Promise<void> }).close()),
+    );
+    const closed = await settledBy(
+      others,
+      Math.max(deadline, Date.now() + VIBER_DEFAULT_QUEUE_CLOSE_MARGIN_MS),
+    );
+    if (stopped && closed) return;
+    // Whatever is still open waits for a Redis that is not answering: end it now. Its pending
+    // commands fail, which lets BullMQ's close finish and clear its timers.
+    let ended = 0;
+    for (const part of [...this.workers, ...parts]) {
+      for (const client of ownedRedisClientsOf(part)) if (endRedisClient(client)) ended++;
+    }
+    if (ended > 0) {
+      this.logger.warn(
+        `Redis did not answer the shutdown within ${timeoutMs} ms: ${ended} connection(s) ended`,
+      );
+    }
+    await settledBy(
+      Promise.allSettled([workers, others]),
+      Date.now() + VIBER_DEFAULT_QUEUE_CLOSE_MARGIN_MS,
+    );
   }
 
   private logError(part: string, error: unknown): void {
