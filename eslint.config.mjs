@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/**',
       'docs/**',
       'test-artifacts/**',
+      '.stryker-tmp/**',
+      'reports/**',
       '*.js',
       '*.mjs',
     ],
