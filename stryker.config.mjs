@@ -10,9 +10,9 @@ const require = createRequire(import.meta.url);
 
 /**
  * Stryker's jest runner puts its per-test coverage environment on the root config only, so the
- * `unit` project of jest.config.js is lifted to the root (and `projects` dropped). `rootDir` is
- * left out on purpose: the runner reads jest.config.js again inside each sandbox, where its
- * `__dirname` (and so every `<rootDir>` mapping) is the sandbox, never this checkout.
+ * `unit` project of jest.config.js is lifted to the root. `rootDir` is left out on purpose: the
+ * runner reads jest.config.js again inside each sandbox, where its `__dirname` (and so every
+ * `<rootDir>` mapping) is the sandbox, never this checkout.
  */
 const { projects } = require('./jest.config.js');
 const unitProject = projects.find((project) => project.displayName === 'unit');
@@ -39,7 +39,10 @@ export default {
     configFile: 'jest.config.js',
     config: {
       ...unit,
-      projects: undefined,
+      // `[]`, not `undefined`: the options reach the test runner as JSON, where an undefined key
+      // vanishes and the file's two projects would come back (every spec run twice, with
+      // jest's own environment instead of Stryker's).
+      projects: [],
       // The fuzz spec is an e2e spec and outside the unit project's testMatch already; it is
       // listed here too so that no change of testMatch can let its luck into the score.
       testPathIgnorePatterns: [
