@@ -208,13 +208,27 @@ describe('deriveMinApiVersion', () => {
     for (const Text of ['<span>x</span>', '<sub>2</sub>', '<s', 's>']) {
       expect(listApiFeatures(withButton({ Text }))).toEqual([]);
     }
-    expect(listApiFeatures(withButton({ Text: '<font size="3">x</font>' }))).toEqual([
-      {
-        path: 'keyboard.Buttons[0].Text',
-        feature: 'keyboard.Buttons[0].Text <font size>',
-        level: 4,
-      },
-    ]);
+    for (const Text of [
+      '<font size="3">x</font>',
+      '<FONT SIZE=3>x</FONT>',
+      '<font color="#ff0000" size="3">x</font>',
+      '<font size = "3">x</font>',
+    ]) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([
+        {
+          path: 'keyboard.Buttons[0].Text',
+          feature: 'keyboard.Buttons[0].Text <font size>',
+          level: 4,
+        },
+      ]);
+    }
+    for (const Text of [
+      '<font color="red">x</font>',
+      '<fontsize=3>',
+      '<font fontsize=3>x</font>',
+    ]) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([]);
+    }
   });
 
   it('reads a rich_media container only on a rich_media message', () => {
