@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -13,6 +14,7 @@ export default tseslint.config(
       'test-artifacts/**',
       '.stryker-tmp/**',
       'reports/**',
+      'test/readme/generated/**',
       '*.js',
       '*.mjs',
     ],
@@ -32,6 +34,12 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // The emulator's chat page script: a classic browser script (no modules), type-checked by
+    // the tsconfig.json next to it (DOM library, no Node types).
+    files: ['libs/viber-testing/src/emulator/chat-page/client/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],

@@ -1,6 +1,12 @@
-/** Jest 30 + ts-jest. Unit specs live next to the code (libs/**) ; e2e specs over real HTTP live in test/. */
+// Jest 30 + ts-jest, four projects:
+// - unit: specs beside the code (libs/<lib>/src/**/*.spec.ts): no port, no browser, no Redis.
+// - e2e: test/**/*.e2e-spec.ts: real HTTP on 127.0.0.1, child processes, the browser test.
+// - redis: test/**/*.redis-spec.ts: need a redis-server on the PATH (npm run test:redis).
+// - interop: test/interop/*.e2e-spec.ts: bots written with other SDKs against the emulator; they
+//   need test/interop's own install (npm run test:interop does it), so e2e leaves them out.
 const moduleNameMapper = {
   '^nestjs-viber$': '<rootDir>/libs/viber/src',
+  '^nestjs-viber/internal$': '<rootDir>/libs/viber/src/internal',
   '^nestjs-viber/testing$': '<rootDir>/libs/viber-testing/src',
 };
 const transform = {
@@ -32,7 +38,14 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/*/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/test/interop/'],
+    },
+    { ...common, displayName: 'redis', testMatch: ['<rootDir>/test/**/*.redis-spec.ts'] },
+    { ...common, displayName: 'interop', testMatch: ['<rootDir>/test/interop/*.e2e-spec.ts'] },
   ],
 };

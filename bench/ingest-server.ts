@@ -3,7 +3,11 @@
  * Targets: `limit` (bare node:http doing the same work), `viber-bot` (the official SDK's express
  * middleware), `nest-express-empty` and `nest-fastify-empty` (a Nest app with `rawBody: true` and
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
- * `nest-fastify` (nestjs-viber, full pipeline). Every handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
+ * `nest-fastify` (nestjs-viber, full pipeline), `nest-express-queue` and `nest-fastify-queue`
+ * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
+ * stores each callback as a job and answers; this process's workers run the handlers, unless
+ * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every
+ * handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,6 +35,8 @@ export const INGEST_TARGETS = [
   'nest-fastify-empty',
   'nest-express',
   'nest-fastify',
+  'nest-express-queue',
+  'nest-fastify-queue',
 ] as const;
 /** One of {@link INGEST_TARGETS}. */
 export type IngestTarget = (typeof INGEST_TARGETS)[number];
@@ -140,7 +146,10 @@ class NoopHandlers {
  * A nestjs-viber app. `apiUrl` points at a local stub (nothing leaves the machine; the handler
  * sends nothing anyway). Logger: errors and warnings, as in production.
  */
-async function startNest(platform: 'express' | 'fastify'): Promise<{
+async function startNest(
+  platform: 'express' | 'fastify',
+  queued = false,
+): Promise<{
   server: Server;
   app: INestApplication;
 }> {
@@ -157,7 +166,17 @@ async function startNest(platform: 'express' | 'fastify'): Promise<{
         token: BENCH_TOKEN,
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
-        webhook: { path: WEBHOOK_PATH },
+        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline' },
+        ...(queued
+          ? {
+              queue: {
+                connection: { host: '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT) },
+                prefix: `{bench-ingest-${process.pid}}`,
+                // BENCH_QUEUE_WORKERS=0: a producer-only replica (stores callbacks, runs none).
+                workers: process.env.BENCH_QUEUE_WORKERS !== '0',
+              },
+            }
+          : {}),
       }),
     ],
     providers: [NoopHandlers],
@@ -213,7 +232,12 @@ async function main(): Promise<void> {
   else if (target.endsWith('-empty')) {
     app = await startNestEmpty(target.startsWith('nest-fastify') ? 'fastify' : 'express');
     server = app.getHttpServer() as Server;
-  } else ({ server, app } = await startNest(target === 'nest-fastify' ? 'fastify' : 'express'));
+  } else {
+    ({ server, app } = await startNest(
+      target.startsWith('nest-fastify') ? 'fastify' : 'express',
+      target.endsWith('-queue'),
+    ));
+  }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();
     else server.close();

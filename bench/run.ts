@@ -95,6 +95,8 @@ const INGEST_LABELS: Record<IngestTarget, string> = {
   'nest-fastify-empty': 'Nest on Fastify, empty POST route (reference)',
   'nest-express': 'nestjs-viber on Express',
   'nest-fastify': 'nestjs-viber on Fastify',
+  'nest-express-queue': 'nestjs-viber on Express, queued webhook',
+  'nest-fastify-queue': 'nestjs-viber on Fastify, queued webhook',
 };
 
 async function cpuSeconds(child: BenchChild): Promise<number> {

@@ -5,11 +5,8 @@
  * an `InMemorySubscriberStore` with `users` users (as a text message records them), and reports
  * the heap each takes after a forced GC.
  */
-import {
-  InMemoryDedupeStore,
-  InMemorySubscriberStore,
-  VIBER_DEFAULT_DEDUPE_CAPACITY,
-} from 'nestjs-viber';
+import { InMemoryDedupeStore, InMemorySubscriberStore } from 'nestjs-viber';
+import { VIBER_DEFAULT_DEDUPE_CAPACITY } from 'nestjs-viber/internal';
 import { createTokenSequence } from './callbacks';
 import { serveIpc, signalReady } from './child-process';
 

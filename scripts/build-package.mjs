@@ -6,19 +6,28 @@
  *   dist/nestjs-viber/
  *     package.json              packages/nestjs-viber/package.json (the published manifest)
  *     README.md, LICENSE        packages/nestjs-viber/README.md if present, else the repo's README.md
+ *     docs/protocol/*.md        the protocol notes code comments cite
  *     dist/viber/**             libs/viber/src          → `nestjs-viber`
  *     dist/viber-testing/**     libs/viber-testing/src  → `nestjs-viber/testing`
+ *                               (with the run-time assets of the sources: their .js files)
+ *     dist/viber-cli/**         libs/viber-cli/src      → the `nestjs-viber` bin (main.js)
  *
  * One CommonJS build with declarations (see packages/nestjs-viber/PACKAGING.md for why).
  * The testing kit keeps its `import … from 'nestjs-viber'`: inside the installed package that is a
  * package self-reference resolved through the `exports` map, so both entry points share one copy
  * of the library's classes and symbols.
  *
- * Usage: node scripts/build-package.mjs [--pack <dir>]   (--pack also runs `npm pack` into <dir>)
+ * The package's only runtime dependencies are the command line's: `commander` and `cli-progress`
+ * (see RUNTIME_DEPENDENCIES); anything else in `dependencies` fails the build.
+ *
+ * Usage: node scripts/build-package.mjs [--out <dir>] [--pack <dir>]
+ *   --out   build into <dir> instead of dist/nestjs-viber (the CLI's e2e tests build their own copy)
+ *   --pack  also run `npm pack` into <dir>
  */
 /* global console, process */
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -33,8 +42,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'packages', 'nestjs-viber');
-const out = join(root, 'dist', 'nestjs-viber');
+const outAt = process.argv.indexOf('--out');
+const out =
+  outAt === -1 ? join(root, 'dist', 'nestjs-viber') : resolve(process.argv[outAt + 1] ?? '');
 const tscOut = join(out, '.tsc');
+/** The compiled libraries and the file each must produce. */
+const LIBS = { viber: 'index.js', 'viber-testing': 'index.js', 'viber-cli': 'main.js' };
+/** The command line's dependencies: the only ones the package may have. */
+const RUNTIME_DEPENDENCIES = ['cli-progress', 'commander'];
 
 /** @returns {never} */
 function fail(message) {
@@ -54,24 +69,49 @@ function walk(dir) {
   );
 }
 
+if (outAt !== -1 && !process.argv[outAt + 1]) fail('--out needs a folder');
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 // 1. Compile both libraries in one program (the testing kit type-checks against the library).
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-run(process.execPath, [tsc, '-p', join(source, 'tsconfig.build.json')]);
+run(process.execPath, [tsc, '-p', join(source, 'tsconfig.build.json'), '--outDir', tscOut]);
 
-// 2. Lay out dist/viber and dist/viber-testing (tsc writes <lib>/src under its rootDir `libs`).
+// 2. Lay out dist/<lib> for each library (tsc writes <lib>/src under its rootDir `libs`).
 mkdirSync(join(out, 'dist'));
-for (const lib of ['viber', 'viber-testing']) {
+for (const [lib, entry] of Object.entries(LIBS)) {
   const from = join(tscOut, lib, 'src');
-  if (!existsSync(join(from, 'index.js'))) fail(`tsc produced no ${relative(root, from)}/index.js`);
+  if (!existsSync(join(from, entry))) fail(`tsc produced no ${lib}/src/${entry}`);
   renameSync(from, join(out, 'dist', lib));
 }
-const strays = readdirSync(tscOut).filter((name) => !['viber', 'viber-testing'].includes(name));
+const strays = readdirSync(tscOut).filter((name) => !(name in LIBS));
 if (strays.length > 0) fail(`unexpected tsc output outside the libraries: ${strays.join(', ')}`);
 rmSync(tscOut, { recursive: true, force: true });
+
+// 2b. Run-time assets: the libraries' sources have no JavaScript but files the compiled code reads
+// from disk next to itself (tsc does not emit them), e.g. the emulator's chat page script
+// (libs/viber-testing/src/emulator/chat-page/client/chat-page.client.js, read by
+// chat-page.script.ts). Each is copied to the same place under dist/<lib>.
+for (const lib of Object.keys(LIBS)) {
+  const sources = join(root, 'libs', lib, 'src');
+  for (const file of walk(sources).filter((path) => path.endsWith('.js'))) {
+    const target = join(out, 'dist', lib, relative(sources, file));
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(file, target);
+  }
+}
+const chatPageScript = join(out, 'dist', 'viber-testing', 'emulator', 'chat-page', 'client');
+if (!existsSync(join(chatPageScript, 'chat-page.client.js'))) {
+  fail(`the chat page script is missing from ${relative(root, chatPageScript)}`);
+}
+
+// 2c. The bin: an executable script with its shebang.
+const bin = join(out, 'dist', 'viber-cli', 'main.js');
+if (!readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+  fail('dist/viber-cli/main.js does not start with #!/usr/bin/env node');
+}
+chmodSync(bin, 0o755);
 
 // 3. Manifest, README, LICENSE.
 cpSync(join(source, 'package.json'), join(out, 'package.json'));
@@ -80,10 +120,12 @@ const readme = existsSync(join(source, 'README.md'))
   : join(root, 'README.md');
 cpSync(readme, join(out, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
+// The protocol notes the shipped code comments cite (`docs/protocol/<note>.md`).
+cpSync(join(root, 'docs', 'protocol'), join(out, 'docs', 'protocol'), { recursive: true });
 
 // 4. Sanity checks: the manifest's targets exist; nothing test-like or install-time was shipped.
 const manifest = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8'));
-const targets = [manifest.main, manifest.types];
+const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin ?? {})];
 for (const entry of Object.values(manifest.exports)) {
   if (typeof entry === 'string') targets.push(entry);
   else targets.push(...Object.values(entry));
@@ -100,8 +142,12 @@ const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare', 'preprepar
 const installScripts = scripts.filter((name) => lifecycle.includes(name));
 if (installScripts.length > 0)
   fail(`install scripts in the manifest: ${installScripts.join(', ')}`);
-if (manifest.dependencies && Object.keys(manifest.dependencies).length > 0) {
-  fail(`runtime dependencies are not expected: ${Object.keys(manifest.dependencies).join(', ')}`);
+const dependencies = Object.keys(manifest.dependencies ?? {}).sort();
+if (dependencies.join() !== RUNTIME_DEPENDENCIES.join()) {
+  fail(
+    `runtime dependencies must be exactly the command line's (${RUNTIME_DEPENDENCIES.join(', ')}), ` +
+      `not: ${dependencies.join(', ') || 'none'}`,
+  );
 }
 
 const files = walk(join(out, 'dist')).length;

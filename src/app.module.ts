@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ViberModule } from 'nestjs-viber';
+import { ViberModule, type ViberConversationsOptions } from 'nestjs-viber';
 import { ShopModule } from './shop/shop.module';
 
 /** What the app needs to reach Viber (or the emulator). */
@@ -8,6 +8,8 @@ export interface AppOptions {
   apiUrl?: string;
   webhookUrl?: string;
   blockedUsers?: readonly string[];
+  /** Sessions and the order wizard: default in memory; a `RedisSessionStore` survives restarts. */
+  conversations?: ViberConversationsOptions;
 }
 
 /** The demo bot app. */
@@ -37,6 +39,7 @@ export class AppModule {
             sendPhoto: true,
           },
           include: [ShopModule],
+          conversations: options.conversations ?? {},
         }),
         ShopModule.register(options.blockedUsers ?? []),
       ],

@@ -12,6 +12,8 @@ export interface DemoConfig {
   webhookUrl?: string;
   /** User ids the NotBlockedGuard refuses. */
   blockedUsers: string[];
+  /** Redis URL: conversations (the order wizard) are kept there and survive restarts. */
+  redisUrl?: string;
 }
 
 function port(value: string | undefined, fallback: number): number {
@@ -42,5 +44,6 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       .split(',')
       .map((id) => id.trim())
       .filter(Boolean),
+    redisUrl: env.REDIS_URL?.trim() || undefined,
   };
 }

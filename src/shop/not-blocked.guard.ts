@@ -5,7 +5,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { isViberContext, type ViberContext } from 'nestjs-viber';
+import { ViberExecutionContext, isViberContext } from 'nestjs-viber';
 
 /** Injection token of the blocked user ids. */
 export const BLOCKED_USERS = 'BLOCKED_USERS';
@@ -20,7 +20,7 @@ export class NotBlockedGuard implements CanActivate {
   /** Lets every user through but the blocked ones. */
   canActivate(context: ExecutionContext): boolean {
     if (!isViberContext(context)) return true;
-    const ctx = context.getArgByIndex<ViberContext>(0);
+    const ctx = ViberExecutionContext.create(context).getContext();
     const allowed = !ctx.userId || !this.blocked.has(ctx.userId);
     if (!allowed) this.logger.log(`Ignoring blocked user ${ctx.userId}`);
     return allowed;

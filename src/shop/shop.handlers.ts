@@ -2,6 +2,7 @@ import { Injectable, UseGuards } from '@nestjs/common';
 import {
   ActionParam,
   Ctx,
+  InEveryScene,
   Message,
   OnAction,
   OnConversationStarted,
@@ -27,7 +28,10 @@ import { NotBlockedGuard } from './not-blocked.guard';
 import { findProduct } from './shop.catalog';
 import { catalogCarousel, mainMenu } from './shop.keyboards';
 
-/** The demo bot: a welcome, a menu keyboard, a catalog carousel, a cart and an echo. */
+/**
+ * The demo bot: a welcome, a menu keyboard, a catalog carousel, a cart, an echo, and the entry
+ * to the order wizard (`OrderWizard`), with "cancel" working inside it.
+ */
 @Injectable()
 @UseGuards(NotBlockedGuard)
 export class ShopHandlers {
@@ -74,6 +78,27 @@ export class ShopHandlers {
         keyboard: mainMenu(),
       },
     );
+  }
+
+  /** The menu's Order button: the order wizard asks for the product. */
+  @OnAction('order')
+  async order(@Ctx() ctx: ViberContext): Promise<void> {
+    await ctx.scene.enter('order');
+  }
+
+  /** A product's Order button in the catalog (`order/<sku>`): the wizard starts at the quantity. */
+  @OnAction('order/:sku')
+  async orderProduct(@Ctx() ctx: ViberContext, @ActionParam('sku') sku: string): Promise<void> {
+    await ctx.scene.enter('order', { sku });
+  }
+
+  /** "cancel", in the wizard or anywhere else (`@InEveryScene`: it runs in every scene, first). */
+  @OnText(/^cancel$/i)
+  @InEveryScene()
+  async cancel(@Ctx() ctx: ViberContext): Promise<ViberOutgoingMessage> {
+    if (!ctx.scene.current) return textMessage('Nothing to cancel.', { keyboard: mainMenu() });
+    await ctx.scene.leave();
+    return textMessage('Order cancelled.', { keyboard: mainMenu() });
   }
 
   /** Shows the cart. */

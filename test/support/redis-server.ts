@@ -61,8 +61,26 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Options of {@link startRedisServer}. */
+export interface RedisTestServerOptions {
+  /** Port to use (e.g. to start a server again where a stopped one was). Default: a free one. */
+  port?: number;
+  /**
+   * Persist with AOF (`appendonly yes`, `appendfsync everysec`) in this folder, as production
+   * should: a server started again on the same folder has the data back. Default: none.
+   */
+  aofDir?: string;
+}
+
 /** Spawns one redis-server on `port`; rejects when it exits or does not answer in time. */
-async function spawnOn(port: number, readyTimeoutMs: number): Promise<RedisTestServer> {
+async function spawnOn(
+  port: number,
+  readyTimeoutMs: number,
+  aofDir?: string,
+): Promise<RedisTestServer> {
+  const persistence = aofDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', aofDir]
+    : ['--appendonly', 'no'];
   const child = spawn(
     REDIS_SERVER_BIN,
     [
@@ -72,8 +90,7 @@ async function spawnOn(port: number, readyTimeoutMs: number): Promise<RedisTestS
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
       '--daemonize',
       'no',
       '--loglevel',
@@ -158,13 +175,17 @@ async function spawnOn(port: number, readyTimeoutMs: number): Promise<RedisTestS
  * Starts a real `redis-server --port <free port> --save '' --appendonly no` on 127.0.0.1 and
  * resolves once it answers PING. Rejects with an installation hint when the binary is missing
  * (the Redis tests fail rather than skip: CI installs it). Retries on another port if the one
- * picked was taken in the meantime.
+ * picked was taken in the meantime (not when `options.port` is given).
  */
-export async function startRedisServer(readyTimeoutMs = 10_000): Promise<RedisTestServer> {
+export async function startRedisServer(
+  readyTimeoutMs = 10_000,
+  options: RedisTestServerOptions = {},
+): Promise<RedisTestServer> {
+  if (options.port !== undefined) return spawnOn(options.port, readyTimeoutMs, options.aofDir);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await spawnOn(await freePort(), readyTimeoutMs);
+      return await spawnOn(await freePort(), readyTimeoutMs, options.aofDir);
     } catch (error) {
       if (error instanceof Error && error.message.includes('was not found')) throw error;
       lastError = error;

@@ -10,6 +10,14 @@ export const PLATFORMS = ['express', 'fastify'] as const;
 /** One of {@link PLATFORMS}. */
 export type Platform = (typeof PLATFORMS)[number];
 
+/**
+ * Each platform with the webhook served by its Nest controller (the default) and by the opt-in
+ * fast path (`webhook.fastPath`): the same inputs must get the same answers.
+ */
+export const WEBHOOK_MODES = PLATFORMS.flatMap((platform) =>
+  (['controller', 'fast path'] as const).map((mode) => [platform, mode] as const),
+);
+
 /** A bot token in Viber's format, for tests. */
 export const TEST_TOKEN = '445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9';
 

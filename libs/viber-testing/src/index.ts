@@ -1,16 +1,68 @@
 /**
  * `nestjs-viber/testing`: a local Viber REST Bot API emulator and helpers for jest tests —
- * simulated users whose actions post signed callbacks to the bot and resolve to its replies, and
- * builders of signed callbacks for posting by hand (supertest).
+ * simulated users whose actions post signed callbacks to the bot and resolve to its replies,
+ * builders of signed callbacks for posting by hand (supertest), and a harness that runs
+ * callbacks through a bot's handlers without HTTP. This file is the public API, name by name
+ * (see `api/nestjs-viber-testing.api.md`).
  */
-export * from './emulator/viber-emulator.server';
-export * from './emulator/viber-emulator.types';
-export * from './emulator/viber-emulator.error';
-export * from './emulator/simulated-user.model';
-export * from './emulator/viber-callbacks.factory';
-export * from './emulator/viber-signature.util';
-export * from './emulator/chat-page/chat-page.types';
-export { renderChatPage } from './emulator/chat-page/chat-page.html';
-export { stringifyJson, randomMessageToken } from './emulator/raw-json.util';
-export { requiredApiLevel, type RequiredApiLevel } from './emulator/api-request.validator';
-export * from './harness';
+
+// The emulator
+export { ViberEmulator } from './emulator/viber-emulator.server';
+export type { ViberEmulatorEvents } from './emulator/viber-emulator.events';
+export { ViberEmulatorError } from './emulator/viber-emulator.error';
+export type {
+  EmulatorAccount,
+  EmulatorApiRequest,
+  EmulatorBotMessage,
+  EmulatorCallbackAttempt,
+  EmulatorCallbackDelivery,
+  EmulatorDeliveryState,
+  EmulatorMessageSource,
+  EmulatorOnlineStatus,
+  EmulatorReceipt,
+  EmulatorTranscriptEntry,
+  EmulatorUserActivity,
+  EmulatorWarning,
+  EmulatorWebhook,
+  EmulatorWebhookPreset,
+  ReplyWaitOptions,
+  SimulatedUserProfile,
+  ViberEmulatorOptions,
+} from './emulator/viber-emulator.types';
+export {
+  SimulatedUser,
+  type OpenConversationOptions,
+  type UserSendOptions,
+} from './emulator/simulated-user.model';
+
+// The chat page's JSON endpoints and events
+export {
+  CHAT_PAGE_API_PREFIX,
+  type ChatPageConversation,
+  type ChatPageEntry,
+  type ChatPageEvents,
+  type ChatPageInfo,
+  type ChatPageKeyboard,
+  type ChatPageMessageStatus,
+  type ChatPageSendRequest,
+  type ChatPageTapRequest,
+  type ChatPageUser,
+} from './emulator/chat-page/chat-page.types';
+
+// Signed callbacks
+export {
+  ViberCallbackFactory,
+  viberCallbacks,
+  type CallbackOverrides,
+  type ConversationStartedExtras,
+  type MessageCallbackExtras,
+  type SignedViberCallback,
+  type ViberCallbackFactoryOptions,
+} from './emulator/viber-callbacks.factory';
+
+// Handlers without HTTP
+export {
+  ViberTestingHarness,
+  type ViberHarnessInput,
+  type ViberHarnessResult,
+} from './harness/viber-testing.harness';

@@ -1,10 +1,12 @@
+import { ViberStatus, type ViberValidationIssue } from 'nestjs-viber';
 import {
   ValidationContext,
-  ViberStatus,
   isRecord,
+  listApiFeatures,
   validateOutgoingMessage,
-  type ViberValidationIssue,
-} from 'nestjs-viber';
+  validateRequestSize,
+  withoutNullFields,
+} from 'nestjs-viber/internal';
 
 /** A refused request: the Viber status to answer and why. */
 export interface ApiRefusal {
@@ -22,27 +24,43 @@ export function refuse(status: ViberStatus, detail: string): ApiRefusal {
 /** Keys of a request body that are not part of the message itself. */
 const NON_MESSAGE_KEYS = new Set(['receiver', 'broadcast_list', 'auth_token', 'from', 'chat_id']);
 
+/** The outcome of checking a message: why it is refused, if it is, and what is only odd. */
+export interface MessageCheck {
+  /** The refusal, `undefined` when the message is accepted. */
+  refusal: ApiRefusal | undefined;
+  /**
+   * Documented rules that Viber's own examples break (`TextSize: "medium"`, …): accepted, and
+   * reported as warnings.
+   */
+  warnings: ViberValidationIssue[];
+}
+
 /**
  * Checks the message part of a `send_message` / `broadcast_message` / `post` body (or a welcome
  * message) with the library's validator and maps the outcome to a status:
  * a required field that is absent → 4 `missingData`; else fields that need a higher API level
  * than the declared `min_api_version` → 14 `incompatibleWithVersion`; else any other broken rule
- * → 3 `badData`. The three documented oddities of Viber's own examples (warnings) are accepted.
+ * → 3 `badData`. A field sent as `null` counts as absent (docs/protocol/null-fields.md). The
+ * three documented oddities of Viber's own examples are accepted, as warnings.
  *
  * @param senderRequired Whether `sender` (with its `name`) must be present.
  */
 export function checkMessageBody(
   body: Record<string, unknown>,
   senderRequired: boolean,
-): ApiRefusal | undefined {
+): MessageCheck {
+  const refused = (status: ViberStatus, detail: string): MessageCheck => ({
+    refusal: refuse(status, detail),
+    warnings: [],
+  });
   if (senderRequired && (body.sender === undefined || body.sender === null)) {
-    return refuse(ViberStatus.missingData, 'sender is required');
+    return refused(ViberStatus.missingData, 'sender is required');
   }
   const message = messageFields(body);
   const ctx = new ValidationContext();
   validateOutgoingMessage(ctx, message);
   const missing = ctx.issues.filter((issue) => isMissing(message, issue));
-  if (missing.length > 0) return refuse(ViberStatus.missingData, describe(missing));
+  if (missing.length > 0) return refused(ViberStatus.missingData, describe(missing));
   const needed = requiredApiLevel(message);
   const declaredValue = message.min_api_version;
   const declared =
@@ -50,13 +68,47 @@ export function checkMessageBody(
       ? declaredValue
       : 1;
   if (needed.level > declared) {
-    return refuse(
+    return refused(
       ViberStatus.incompatibleWithVersion,
       `${needed.feature} needs min_api_version ${needed.level} (declared ${declared})`,
     );
   }
-  if (ctx.issues.length > 0) return refuse(ViberStatus.badData, describe(ctx.issues));
-  return undefined;
+  if (ctx.issues.length > 0) return refused(ViberStatus.badData, describe(ctx.issues));
+  return { refusal: undefined, warnings: ctx.warnings };
+}
+
+/**
+ * Checks a whole message request: its size (`text`, the exact body) against the 30 KB limit
+ * (3 `badData`), then its message part with {@link checkMessageBody}.
+ */
+export function checkRequestMessage(
+  body: Record<string, unknown>,
+  text: string,
+  senderRequired: boolean,
+): MessageCheck {
+  const ctx = new ValidationContext();
+  validateRequestSize(ctx, text);
+  if (ctx.issues.length > 0) {
+    const detail = ctx.issues.map((issue) => issue.message).join('; ');
+    return { refusal: refuse(ViberStatus.badData, detail), warnings: [] };
+  }
+  return checkMessageBody(body, senderRequired);
+}
+
+/**
+ * Refuses (13 `apiVersionNotSupported`) a message whose `min_api_version` is above the API level
+ * of the receiving user's devices.
+ */
+export function apiVersionRefusal(
+  user: { readonly id: string; readonly apiVersion: number },
+  body: Record<string, unknown>,
+): ApiRefusal | undefined {
+  const needed = typeof body.min_api_version === 'number' ? body.min_api_version : 1;
+  if (user.apiVersion >= needed) return undefined;
+  return refuse(
+    ViberStatus.apiVersionNotSupported,
+    `${user.id} supports API ${user.apiVersion}, the message needs ${needed}`,
+  );
 }
 
 /** The body without the request-only keys (`receiver`, `broadcast_list`, `auth_token`, …). */
@@ -66,6 +118,14 @@ export function messageFields(body: Record<string, unknown>): Record<string, unk
     if (!NON_MESSAGE_KEYS.has(key)) message[key] = value;
   }
   return message;
+}
+
+/**
+ * The message as the user's device gets it: {@link messageFields} without the fields sent as
+ * `null`, which Viber treats as absent (docs/protocol/null-fields.md).
+ */
+export function deliveredMessage(body: Record<string, unknown>): Record<string, unknown> {
+  return withoutNullFields(messageFields(body)) as Record<string, unknown>;
 }
 
 function describe(issues: readonly ViberValidationIssue[]): string {
@@ -94,7 +154,7 @@ export function resolvePath(root: unknown, path: string): unknown {
   return current;
 }
 
-/** The API level a message's fields need (SPEC §8), and the feature that needs it. */
+/** The API level a message's fields need (docs/protocol/api-versions.md), and the feature. */
 export interface RequiredApiLevel {
   /** The level. */
   level: number;
@@ -102,73 +162,21 @@ export interface RequiredApiLevel {
   feature: string;
 }
 
-const KEYBOARD_LEVELS: ReadonlyArray<[string, number]> = [
-  ['CustomDefaultHeight', 3],
-  ['HeightScale', 3],
-  ['ButtonsGroupColumns', 4],
-  ['ButtonsGroupRows', 4],
-  ['InputFieldState', 4],
-  ['FavoritesMetadata', 6],
-];
-
-const BUTTON_LEVELS: ReadonlyArray<[string, number]> = [
-  ['InternalBrowser', 3],
-  ['TextPaddings', 4],
-  ['BgMediaScaleType', 6],
-  ['ImageScaleType', 6],
-  ['TextShouldFit', 6],
-  ['Map', 6],
-  ['Frame', 6],
-  ['MediaPlayer', 6],
-];
-
 /**
- * The highest API level the message's fields need: `payment` 10; keyboard `CustomDefaultHeight`
- * / `HeightScale` 3, `ButtonsGroupColumns` / `ButtonsGroupRows` / `InputFieldState` 4,
- * `FavoritesMetadata` 6; button `InternalBrowser` 3 (6 with `send-to-bot` / `ActionReplyData`),
- * `TextPaddings` and `<s>` / `<font size>` in `Text` 4, `BgMediaScaleType`, `ImageScaleType`,
- * `TextShouldFit`, `Map`, `Frame`, `MediaPlayer` 6. Rich media itself is not counted (Viber's own
- * example sends it with `min_api_version: 1`).
+ * The highest API level the message's fields need, by the library's own table
+ * (`listApiFeatures`, docs/protocol/api-versions.md): `payment` 10; keyboard
+ * `CustomDefaultHeight` / `HeightScale`, button `InternalBrowser`, `share-phone` /
+ * `location-picker` / `none` buttons 3; `ButtonsGroup*` on keyboards, `InputFieldState`,
+ * `TextPaddings`, `<s>` / `<font size>` in button text 4; `FavoritesMetadata`, scale types,
+ * `TextShouldFit`, `Map`, `Frame`, `MediaPlayer`, `send-to-bot` / `ActionReplyData` 6. Rich media
+ * itself is not counted (Viber's own example sends it with `min_api_version: 1`). Fields sent as
+ * `null` are absent.
  */
 export function requiredApiLevel(message: Record<string, unknown>): RequiredApiLevel {
   let best: RequiredApiLevel = { level: 1, feature: 'message' };
-  const need = (level: number, feature: string): void => {
+  for (const { path, feature, level } of listApiFeatures(withoutNullFields(message))) {
+    if (path === 'type' && feature === 'rich_media') continue;
     if (level > best.level) best = { level, feature };
-  };
-  if (message.type === 'payment') need(10, 'type payment');
-  const keyboard = message.keyboard;
-  if (isRecord(keyboard)) {
-    for (const [key, level] of KEYBOARD_LEVELS) {
-      if (keyboard[key] !== undefined) need(level, `keyboard.${key}`);
-    }
-    checkButtons(keyboard.Buttons, 'keyboard.Buttons', need);
   }
-  const richMedia = message.rich_media;
-  if (isRecord(richMedia)) checkButtons(richMedia.Buttons, 'rich_media.Buttons', need);
   return best;
-}
-
-function checkButtons(
-  buttons: unknown,
-  path: string,
-  need: (level: number, feature: string) => void,
-): void {
-  if (!Array.isArray(buttons)) return;
-  buttons.forEach((button: unknown, index) => {
-    if (!isRecord(button)) return;
-    const at = `${path}[${index}]`;
-    for (const [key, level] of BUTTON_LEVELS) {
-      if (button[key] !== undefined) need(level, `${at}.${key}`);
-    }
-    const browser = button.InternalBrowser;
-    if (
-      isRecord(browser) &&
-      (browser.ActionButton === 'send-to-bot' || browser.ActionReplyData !== undefined)
-    ) {
-      need(6, `${at}.InternalBrowser.ActionReplyData`);
-    }
-    if (typeof button.Text === 'string' && /<s>|<font[^>]*\bsize\s*=/i.test(button.Text)) {
-      need(4, `${at}.Text`);
-    }
-  });
 }

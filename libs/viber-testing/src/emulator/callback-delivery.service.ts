@@ -33,8 +33,8 @@ export interface DeliverOptions {
 /**
  * Posts signed callbacks to the bot's webhook as Viber does: JSON body, signature header and
  * `?sig=`, a deadline per attempt, and re-sends of the identical body on a schedule while the
- * answer is not HTTP 200 (SPEC §5). Owns every socket and timer it makes; {@link close} ends
- * them all.
+ * answer is not HTTP 200 (docs/protocol/delivery.md, "Retries" and "Timeouts"). Owns every
+ * socket and timer it makes; {@link close} ends them all.
  */
 export class CallbackDeliveryService {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });

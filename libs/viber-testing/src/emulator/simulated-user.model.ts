@@ -7,6 +7,7 @@ import type {
 } from 'nestjs-viber';
 import type { SignedViberCallback } from './viber-callbacks.factory';
 import type { ViberCallbackFactory } from './viber-callbacks.factory';
+import { SIMULATED_USER_SAMPLES } from './emulator.defaults';
 import { ViberEmulatorError } from './viber-emulator.error';
 import type {
   EmulatorBotMessage,
@@ -81,15 +82,20 @@ export interface UserSendOptions extends ReplyWaitOptions {
  * const replies = await alice.send('hi');           // the bot's send_message calls to alice
  * ```
  *
- * Subscription follows SPEC §3: the first message makes the user a subscriber **without** a
- * `subscribed` callback; {@link subscribe} is the explicit subscription that posts one;
- * {@link unsubscribe} posts `unsubscribed`, after which `send_message` to the user answers 6.
+ * Subscription follows Viber (docs/protocol/callbacks.md, "Subscription"): the first message
+ * makes the user a subscriber **without** a `subscribed` callback; {@link subscribe} is the
+ * explicit subscription that posts one; {@link unsubscribe} posts `unsubscribed`, after which
+ * `send_message` to the user answers 6.
  */
 export class SimulatedUser {
   /** The user's id. */
   readonly id: string;
   /** The full profile, as `get_user_details` reports it. */
   readonly details: Readonly<Required<Omit<ViberUserDetails, 'avatar'>>> & { avatar?: string };
+  /** The phone number a tapped `share-phone` button shares. */
+  readonly sharedPhoneNumber: string;
+  /** The location a tapped `location-picker` button sends. */
+  readonly pickedLocation: { readonly lat: number; readonly lon: number };
 
   private isSubscribed: boolean;
   private online: EmulatorOnlineStatus;
@@ -126,6 +132,8 @@ export class SimulatedUser {
     };
     this.isSubscribed = profile.subscribed ?? false;
     this.online = profile.onlineStatus ?? 0;
+    this.sharedPhoneNumber = profile.phoneNumber ?? SIMULATED_USER_SAMPLES.phoneNumber;
+    this.pickedLocation = { ...(profile.location ?? SIMULATED_USER_SAMPLES.location) };
   }
 
   /** Display name. */
@@ -235,7 +243,7 @@ export class SimulatedUser {
       subscribed: this.isSubscribed,
       timestamp: callback.event.timestamp,
     });
-    const { first } = await this.host.postCallback(callback, this.id);
+    const { first } = await this.deliverWithin(callback, this.host.replyDefaults.timeoutMs ?? 3000);
     if (!first.ok) {
       if (options.expectOk ?? this.host.replyDefaults.expectOk ?? true)
         throw notOk(callback, first);
@@ -270,8 +278,9 @@ export class SimulatedUser {
    * Sends a message to the bot (a string is a text message) and resolves to the bot's replies:
    * every message the bot sent this user from the moment the callback was posted until no new
    * one arrived for `quietMs` after the webhook answered (or `count` replies, or `timeoutMs`).
-   * The first message makes the user a subscriber (no `subscribed` callback, SPEC §3.1). The
-   * message carries the tracking data of the bot's last message.
+   * The first message makes the user a subscriber (no `subscribed` callback:
+   * docs/protocol/callbacks.md, "Subscription"). The message carries the tracking data of the
+   * bot's last message.
    */
   async send(
     message: string | ViberIncomingMessage,
@@ -303,16 +312,50 @@ export class SimulatedUser {
       timestamp: callback.event.timestamp,
     });
     const start = this.received.length;
-    const { first } = await this.host.postCallback(callback, this.id);
+    const began = Date.now();
+    const timeoutMs = options.timeoutMs ?? this.host.replyDefaults.timeoutMs ?? 3000;
+    const { first } = await this.deliverWithin(callback, timeoutMs);
     if (!first.ok && (options.expectOk ?? this.host.replyDefaults.expectOk ?? true)) {
       throw notOk(callback, first);
     }
-    return this.host.collectReplies(this, start, options);
+    // One budget for the whole action: what the answer took is not waited again for replies.
+    const left = Math.max(1, timeoutMs - (Date.now() - began));
+    return this.host.collectReplies(this, start, { ...options, timeoutMs: left });
   }
 
   /**
-   * Taps a keyboard button: sends its `ActionBody` as a text message (SPEC §7.3, `reply` and
-   * `open-url`). The button is looked up in the current keyboard and the last rich media by
+   * Posts a callback and waits for the webhook's first answer, but never longer than the reply
+   * wait (`replies.timeoutMs`), so a test sees this message instead of jest's own timeout. The
+   * delivery itself goes on as Viber's would (timeouts, re-sends).
+   */
+  private async deliverWithin(
+    callback: SignedViberCallback,
+    timeoutMs: number,
+  ): Promise<{ delivery: EmulatorCallbackDelivery; first: EmulatorCallbackAttempt }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ViberEmulatorError(
+              `The bot did not answer ${this.id}'s ${callback.event.event} callback within ${timeoutMs} ms (replies.timeoutMs): is the app listening at the emulator's webhook, and are its handlers still running? Raise replies.timeoutMs (user.send(text, { timeoutMs }) or the emulator's replies option) for slow handlers.`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.host.postCallback(callback, this.id), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Taps a keyboard button: sends its `ActionBody` as a text message (docs/protocol/keyboards.md,
+   * "Button object": `reply` and `open-url`); a `share-phone` button sends a contact (the user's name and
+   * {@link sharedPhoneNumber}) and a `location-picker` button a location ({@link pickedLocation}),
+   * as Viber does. The button is looked up in the current keyboard and the last rich media by
    * `ActionBody` (or by its text without markup) to copy its `Silent` flag; an unknown value is
    * still sent, as a typed reply would be.
    */
@@ -321,11 +364,15 @@ export class SimulatedUser {
     options: UserSendOptions = {},
   ): Promise<EmulatorBotMessage[]> {
     const button = this.findButton(actionBodyOrText);
+    const sendOptions = { ...options, silent: options.silent ?? button?.Silent === true };
+    if (button?.ActionType === 'share-phone') {
+      return this.sendContact(this.name, this.sharedPhoneNumber, sendOptions);
+    }
+    if (button?.ActionType === 'location-picker') {
+      return this.sendLocation(this.pickedLocation.lat, this.pickedLocation.lon, sendOptions);
+    }
     const text = typeof button?.ActionBody === 'string' ? button.ActionBody : actionBodyOrText;
-    return this.send(
-      { type: 'text', text },
-      { ...options, silent: options.silent ?? button?.Silent === true },
-    );
+    return this.send({ type: 'text', text }, sendOptions);
   }
 
   /** Sends a picture (`media` URL, optional caption). */

@@ -1,12 +1,12 @@
 import {
   VIBER_SIGNATURE_HEADER,
-  parseJsonLossless,
   type ViberCallback,
   type ViberCallbackOf,
   type ViberEventName,
   type ViberIncomingMessage,
   type ViberUser,
 } from 'nestjs-viber';
+import { parseJsonLossless } from 'nestjs-viber/internal';
 import { randomMessageToken, stringifyJson, toTokenBigInt } from './raw-json.util';
 import { signViberBody, withSignatureQuery } from './viber-signature.util';
 
@@ -70,9 +70,9 @@ export interface ViberCallbackFactoryOptions {
 }
 
 /**
- * Builds signed Viber callbacks (SPEC §3, §4) for tests: the exact JSON text with raw 64-bit
- * `message_token`s, the `X-Viber-Content-Signature` header and the `?sig=` query. Post them to
- * a webhook with supertest or any HTTP client:
+ * Builds signed Viber callbacks (docs/protocol/callbacks.md, docs/protocol/signature.md) for
+ * tests: the exact JSON text with raw 64-bit `message_token`s, the `X-Viber-Content-Signature`
+ * header and the `?sig=` query. Post them to a webhook with supertest or any HTTP client:
  *
  * ```ts
  * const cb = viberCallbacks(TOKEN).message('alice', 'hi');

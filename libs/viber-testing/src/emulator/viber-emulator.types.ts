@@ -1,18 +1,15 @@
-import {
-  VIBER_WEBHOOK_EVENT_TYPES,
-  type ViberEventName,
-  type ViberIncomingMessage,
-  type ViberKeyboard,
-  type ViberOutgoingMessage,
-  type ViberWebhookEventType,
+/**
+ * The emulator's public data types (types only: the defaults live in `emulator.defaults.ts`, the
+ * events in `viber-emulator.events.ts`).
+ */
+import type {
+  ViberEventName,
+  ViberIncomingMessage,
+  ViberKeyboard,
+  ViberOutgoingMessage,
+  ViberValidationIssue,
+  ViberWebhookEventType,
 } from 'nestjs-viber';
-import type { SimulatedUser } from './simulated-user.model';
-
-/** The default delays between re-sends of a callback that was not answered 200, in ms. */
-export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [1000, 5000, 60_000];
-
-/** Every optional event, the list `set_webhook` registers when `event_types` is omitted. */
-export const ALL_WEBHOOK_EVENT_TYPES: readonly ViberWebhookEventType[] = VIBER_WEBHOOK_EVENT_TYPES;
 
 /** A webhook registration, as `set_webhook` stores it (or as preset in the options). */
 export interface EmulatorWebhook {
@@ -64,7 +61,7 @@ export interface EmulatorAccount {
   adminName: string;
 }
 
-/** Online status codes of `get_online` (SPEC §1.6). */
+/** Online status codes of `get_online` (docs/protocol/endpoints.md, "get_online"). */
 export type EmulatorOnlineStatus = 0 | 1 | 2 | 3 | 4;
 
 /** The profile of a simulated Viber user. Everything but `id` has a default. */
@@ -95,6 +92,10 @@ export interface SimulatedUserProfile {
   subscribed?: boolean;
   /** `get_online` status: 0 online (default), 1 offline, 2 undisclosed, 3 try later, 4 unavailable. */
   onlineStatus?: EmulatorOnlineStatus;
+  /** The phone number a tapped `share-phone` button shares. Default `+380501234567`. */
+  phoneNumber?: string;
+  /** The location a tapped `location-picker` button sends. Default Kyiv (50.4501, 30.5234). */
+  location?: { lat: number; lon: number };
 }
 
 /** Options of {@link ViberEmulator.start}. */
@@ -134,6 +135,13 @@ export interface ViberEmulatorOptions {
    * `send_message` to a user without a reply per hour (then status 12). Default `false`.
    */
   enforceRateLimits?: boolean;
+  /**
+   * Viber's limit on `broadcast_message`: once more than `limit` requests arrived within any
+   * sliding `intervalMs`, the next ones are answered status 12 (`tooManyRequests`), as Viber
+   * does, until the window has room again (every request counts, refused ones too). Default
+   * `{ limit: 500, intervalMs: 10000 }`; `false` turns it off. Independent of `enforceRateLimits`.
+   */
+  broadcastRateLimit?: { limit: number; intervalMs: number } | false;
   /** Users that exist from the start (ids or profiles). */
   users?: ReadonlyArray<string | SimulatedUserProfile>;
   /** Quiet period and timeout of the reply helpers (`user.send(…)`). */
@@ -149,7 +157,10 @@ export interface ReplyWaitOptions {
    * 150 ms.
    */
   quietMs?: number;
-  /** Give up waiting after this long (resolving with what arrived). Default 5000 ms. */
+  /**
+   * The whole wait, from the user's action: the webhook's answer, then the replies (resolving with
+   * what arrived). Default 3000 ms, below jest's own 5 s timeout.
+   */
   timeoutMs?: number;
   /** Wait for exactly this many replies (rejects if fewer arrive before `timeoutMs`). */
   count?: number;
@@ -168,7 +179,11 @@ export interface EmulatorBotMessage {
   receiver: string;
   /** How the bot sent it. */
   source: EmulatorMessageSource;
-  /** The message as sent, without `receiver`/`broadcast_list`/`auth_token` (placeholders replaced). */
+  /**
+   * The message as the user's device gets it: as sent, without `receiver`/`broadcast_list`/
+   * `auth_token` and without the fields sent as `null` (Viber treats them as absent),
+   * placeholders replaced.
+   */
   message: ViberOutgoingMessage;
   /** `message.type` (`undefined` for a keyboard-only message). */
   type: ViberOutgoingMessage['type'];
@@ -178,7 +193,34 @@ export interface EmulatorBotMessage {
   keyboard: ViberKeyboard | undefined;
   /** `message.tracking_data`. */
   trackingData: string | undefined;
+  /**
+   * What the emulator accepted but flags (see {@link EmulatorWarning}): fields Viber does not
+   * know, and the documented rules Viber's own examples break. Paths are relative to the message.
+   */
+  warnings: readonly ViberValidationIssue[];
   /** When it was accepted (epoch ms). */
+  timestamp: number;
+}
+
+/**
+ * Something the emulator accepted (or refused for another reason) but that is probably a mistake,
+ * reported in {@link ViberEmulator.warnings}, the `warning` event, the request log, the bot
+ * message and on the chat page:
+ * - a field Viber does not know, such as a misspelled `OpenUrlType` or `Colums` (Viber ignores
+ *   it silently);
+ * - a documented rule that Viber's own examples break (`TextSize: "medium"`, `TextHAlign:
+ *   "middle"`, `rich_media` with `min_api_version: 1`), accepted as Viber does.
+ */
+export interface EmulatorWarning {
+  /** The endpoint (`send_message`, `set_webhook`, …), or `welcome` for a welcome message. */
+  source: string;
+  /** The field, from the request body's root, e.g. `keyboard.Buttons[0].OpenUrlType`. */
+  path: string;
+  /** What is wrong, e.g. `is not a field Viber knows: Viber ignores it (did you mean OpenURLType?)`. */
+  message: string;
+  /** The user concerned (the receiver of `send_message` or of a welcome message), if any. */
+  userId: string | undefined;
+  /** When (epoch ms). */
   timestamp: number;
 }
 
@@ -227,6 +269,11 @@ export interface EmulatorApiRequest {
   httpStatus: number;
   /** The exact answer text. */
   responseBody: string;
+  /**
+   * Fields of the body Viber does not know and documented-example oddities (see
+   * {@link EmulatorWarning}); empty when there is nothing to flag.
+   */
+  warnings: readonly ViberValidationIssue[];
   /** When it was answered (epoch ms). */
   timestamp: number;
 }
@@ -324,23 +371,4 @@ export interface EmulatorReceipt {
   desc?: string;
   /** When (epoch ms). */
   timestamp: number;
-}
-
-/** Events of a {@link ViberEmulator} (`emulator.on('botMessage', …)`). */
-export interface ViberEmulatorEvents {
-  /** Every API request, after it was answered. */
-  request: [request: EmulatorApiRequest];
-  /** Every message accepted for a user (send_message, each broadcast receiver, welcome message). */
-  botMessage: [message: EmulatorBotMessage];
-  /** Every callback attempt, after it ended. */
-  callback: [delivery: EmulatorCallbackDelivery, attempt: EmulatorCallbackAttempt];
-  /** A simulated user was created. */
-  userAdded: [user: SimulatedUser];
-  /** A simulated user acted (message, tap, conversation opened, (un)subscribed), before its callback is posted. */
-  userActivity: [activity: EmulatorUserActivity];
-  /**
-   * A bot message reached the user's device (`delivered`), was read (`seen`) or refused
-   * (`failed`); emitted when the receipts are due, whether or not the webhook asked for them.
-   */
-  receipt: [receipt: EmulatorReceipt];
 }

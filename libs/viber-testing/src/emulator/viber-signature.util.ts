@@ -1,9 +1,10 @@
 import { computeViberSignature } from 'nestjs-viber';
 
 /**
- * Signs a callback body the way Viber does (SPEC §4): lowercase hex HMAC-SHA256 of the exact body
- * bytes, keyed by the bot's auth token. The library's own `computeViberSignature`, under the name
- * the test kit uses; check a signature with the library's `verifyViberSignature`.
+ * Signs a callback body the way Viber does (docs/protocol/signature.md): lowercase hex
+ * HMAC-SHA256 of the exact body bytes, keyed by the bot's auth token. The library's own
+ * `computeViberSignature`, under the name the test kit uses; check a signature with the
+ * library's `verifyViberSignature`.
  *
  * @param body The exact JSON text (or bytes) that is sent.
  * @param token The bot's auth token.

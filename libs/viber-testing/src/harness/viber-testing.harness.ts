@@ -1,10 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import {
-  getViberBotToken,
-  type ViberBot,
-  type ViberCallback,
-  type ViberWebhookAnswer,
-} from 'nestjs-viber';
+import { type ViberCallback } from 'nestjs-viber';
+import { getViberBotToken, type ViberBot, type ViberWebhookAnswer } from 'nestjs-viber/internal';
 
 /** Anything that can be dispatched: a callback object, its JSON text, or a signed callback from the factory. */
 export type ViberHarnessInput = ViberCallback | string | { body: string };

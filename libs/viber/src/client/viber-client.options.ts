@@ -3,11 +3,6 @@ import type { ViberSender } from '../types/message.types';
 import type { ViberRateLimits } from './viber-rate-limiter';
 import type { ViberRetryOptions } from './viber-retry.policy';
 
-/** The default Viber API base URL. */
-export const VIBER_DEFAULT_API_URL = 'https://chatapi.viber.com/pa';
-/** The default timeout of one API request, in milliseconds. */
-export const VIBER_DEFAULT_TIMEOUT_MS = 10_000;
-
 /** Settings of one {@link ViberClient}. */
 export interface ViberClientOptions {
   /** The bot's auth token. Sent only in the `X-Viber-Auth-Token` header; never logged. */
@@ -33,18 +28,32 @@ export interface ViberClientOptions {
   broadcastConcurrency?: number;
   /** Called for each receiver Viber reports as not subscribed (status 6), e.g. to update a registry. */
   onReceiverNotSubscribed?: (receiver: string) => void;
+  /**
+   * HTTP agents the client owns: destroyed (their keep-alive connections closed) by `close()`.
+   * @internal
+   */
+  ownedAgents?: ReadonlyArray<{ destroy(): void }>;
 }
 
 /** Progress of a broadcast, reported after each request. */
 export interface ViberBroadcastProgress {
-  /** Receivers in the broadcast. */
+  /** Receivers in the broadcast; for an async iterable, those read so far (see `complete`). */
   total: number;
   /** Receivers Viber accepted so far. */
   sent: number;
   /** Receivers that failed so far (listed in the result's `failed_list`). */
   failed: number;
+  /** Receivers whose request got no answer so far (listed in the result's `uncertain_list`). */
+  uncertain: number;
   /** `broadcast_message` requests answered or given up so far. */
   requests: number;
+  /**
+   * Receivers, from the first in order, whose requests have all ended: each of them is counted
+   * in `sent`, `failed` or `uncertain`. Requests end out of order, so this trails the sum.
+   */
+  settled: number;
+  /** Every receiver has been read: `total` is final (always true for a list). */
+  complete: boolean;
 }
 
 /** Options of {@link ViberClient.broadcast}. */

@@ -8,7 +8,10 @@ import {
   ViberNetworkError,
   ViberResponseParseError,
   ViberTimeoutError,
+  ViberTransportError,
 } from '../errors/viber-transport.error';
+import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.error';
+import { ViberOptionsError } from '../errors/viber-options.error';
 import { ViberValidationError } from '../errors/viber-validation.error';
 import { parseJsonLossless } from '../json/lossless-json';
 import type {
@@ -37,7 +40,10 @@ import { ValidationContext, isRecord } from '../validation/validation-context';
 import { VIBER_LIMITS } from '../validation/viber-limits';
 import {
   VIBER_DEFAULT_API_URL,
+  VIBER_DEFAULT_BROADCAST_CONCURRENCY,
   VIBER_DEFAULT_TIMEOUT_MS,
+} from '../viber.defaults';
+import {
   type ViberBroadcastOptions,
   type ViberClientOptions,
   type ViberRequestOptions,
@@ -52,8 +58,11 @@ import {
 
 const SNIPPET_LENGTH = 200;
 
-/** Statuses after which no other batch of the same broadcast can succeed. */
-const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
+/**
+ * Statuses after which no other batch of the same broadcast can succeed.
+ * @internal
+ */
+export const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
   ViberStatus.invalidAuthToken,
   ViberStatus.publicAccountBlocked,
   ViberStatus.publicAccountNotFound,
@@ -64,10 +73,84 @@ const BROADCAST_FATAL_STATUSES: ReadonlySet<number> = new Set([
   ViberStatus.broadcastNotAllowed,
 ]);
 
-/** Status recorded in a broadcast's `failed_list` for receivers of a request that got no Viber answer. */
+/**
+ * Status recorded in a broadcast's `failed_list` for receivers of a request that provably never
+ * reached Viber (connection refused, DNS failure, reset before the body was written): safe to
+ * send again. A request that left but got no answer puts its receivers in `uncertain_list`.
+ */
 export const VIBER_TRANSPORT_FAILURE_STATUS = -1;
 /** Status recorded in a broadcast's `failed_list` for receivers never sent (the broadcast stopped). */
 export const VIBER_NOT_SENT_STATUS = -2;
+
+/** Network error codes that prove the request never left this machine. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_INVALID_URL',
+]);
+
+/**
+ * Whether a failed request had been written in full before it failed: then Viber may have
+ * received it. Read from Node's `ClientRequest` (`writableFinished`), which axios keeps on its
+ * errors; without one, assume it had (the cautious answer).
+ */
+function requestWasWritten(error: unknown): boolean {
+  if (!(error instanceof AxiosError)) return true;
+  if (typeof error.code === 'string' && NOT_SENT_CODES.has(error.code)) return false;
+  const request = error.request as { writableFinished?: unknown } | undefined;
+  return typeof request?.writableFinished === 'boolean' ? request.writableFinished : true;
+}
+
+/** Internal options of one request: `stop` ends waits (rate limiter, backoff), not the request on the wire. */
+interface InternalRequestOptions extends ViberRequestOptions {
+  stop?: AbortSignal;
+}
+
+/** Keeps the answer's text as is: it is parsed losslessly here, never by axios. */
+const KEEP_TEXT = [(data: unknown): unknown => data];
+/** Every HTTP status is an answer to look at, not an axios error. */
+const ANY_STATUS = (): boolean => true;
+
+/** Why a broadcast stopped: the status and text its unsent receivers are reported with. */
+interface BroadcastStop {
+  status: number;
+  message: string;
+}
+
+/** A broadcast stopped by its signal, `stopBroadcasts` or the client closing. */
+const STOPPED: BroadcastStop = {
+  status: VIBER_NOT_SENT_STATUS,
+  message: 'not sent: the broadcast was stopped',
+};
+
+/** Whether a broadcast's receivers are a list (not an async iterable). */
+function isReceiverList(
+  receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
+): receivers is readonly string[] {
+  return Array.isArray(receivers);
+}
+
+/**
+ * Counts the receivers, from the first, whose requests have all ended: requests end out of
+ * order (several in flight), so a request's receivers count once every earlier one has ended.
+ */
+class SettledReceivers {
+  count = 0;
+  private next = 0;
+  private readonly ended = new Map<number, number>();
+
+  /** Request `index` (in reading order) with `size` receivers has ended. */
+  done(index: number, size: number): void {
+    this.ended.set(index, size);
+    for (let s = this.ended.get(this.next); s !== undefined; s = this.ended.get(this.next)) {
+      this.ended.delete(this.next++);
+      this.count += s;
+    }
+  }
+}
 
 /** Splits a list into chunks of at most `size` items. */
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -95,6 +178,7 @@ export function toOutgoingMessages(reply: ViberReply): ViberOutgoingMessage[] {
  */
 export class ViberClient {
   private readonly token: string;
+  private readonly headers: Readonly<Record<string, string>>;
   private readonly baseUrl: string;
   private readonly timeout: number;
   private readonly validate: boolean;
@@ -104,7 +188,10 @@ export class ViberClient {
   private readonly broadcastConcurrency: number;
   private readonly closing = new AbortController();
   private readonly stopping = new AbortController();
-  private readonly onNotSubscribed?: (receiver: string) => void;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly notSubscribedListeners: Array<(receiver: string) => void> = [];
+  private readonly ownedAgents: ReadonlyArray<{ destroy(): void }>;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -113,9 +200,10 @@ export class ViberClient {
     options: ViberClientOptions,
   ) {
     if (typeof options.token !== 'string' || options.token.length === 0) {
-      throw new TypeError('ViberClient: option "token" is required (the bot auth token)');
+      throw new ViberOptionsError('ViberClient', 'token', 'is required (the bot auth token)');
     }
     this.token = options.token;
+    this.headers = { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': options.token };
     this.baseUrl = (options.apiUrl ?? VIBER_DEFAULT_API_URL).replace(/\/+$/, '');
     this.timeout = options.timeout ?? VIBER_DEFAULT_TIMEOUT_MS;
     this.validate = options.validate ?? true;
@@ -123,8 +211,10 @@ export class ViberClient {
     this.logger = options.logger ?? new Logger(ViberClient.name);
     this.retry = resolveRetryPolicy(options.retry);
     this.limiters = new ViberRateLimiters(options.rateLimits);
-    this.broadcastConcurrency = options.broadcastConcurrency ?? 10;
-    this.onNotSubscribed = options.onReceiverNotSubscribed;
+    this.broadcastConcurrency = options.broadcastConcurrency ?? VIBER_DEFAULT_BROADCAST_CONCURRENCY;
+    if (options.onReceiverNotSubscribed)
+      this.notSubscribedListeners.push(options.onReceiverNotSubscribed);
+    this.ownedAgents = options.ownedAgents ?? [];
   }
 
   /** The base URL requests go to. */
@@ -192,14 +282,27 @@ export class ViberClient {
   /**
    * Sends one message to any number of subscribers (`broadcast_message`, at most 300 receivers
    * per request, `concurrency` requests at once, paced by the rate limiter). Every receiver is
-   * accounted for: the result's `failed_list` merges Viber's per-receiver failures and, for a
-   * request that failed as a whole (after its retries), each of its receivers with that request's
-   * status (`-1` when no Viber answer arrived). After a status that no later request could
-   * survive (invalid token, broadcast not allowed, …), or when stopped (abort signal, client
-   * closing), the remaining receivers are reported (status `-2` when never sent) and not sent.
+   * accounted for, exactly once: `sent` counts the receivers Viber accepted; `failed_list` merges
+   * Viber's per-receiver failures and, for a request that failed as a whole (after its retries),
+   * each of its receivers with that request's status (`-1` when it provably never reached Viber);
+   * `uncertain_list` holds the receivers of a request that left but got no answer (a timeout, a
+   * reset after the body was written, an abort in flight): Viber may have delivered to them, so
+   * sending them again may duplicate the message. Such a request is never retried. After a
+   * status that no later request could survive (invalid token, broadcast not allowed, …), or when
+   * stopped (abort signal, `stopBroadcasts`, client closing), no further request starts and the
+   * remaining receivers are reported with status `-2` (never sent).
+   *
+   * `receivers` may also be an async iterable of ids or of lists of ids (pages read from a
+   * database): it is read lazily, 300 receivers ahead of each request, so memory stays bounded
+   * and the first request leaves as soon as 300 receivers are read, whatever the audience size.
+   * When such a broadcast stops, reading stops too (the iterator's `return()` is called): only
+   * the receivers already read and not sent are reported with `-2`; progress and result say how
+   * many were read (`total`) and how many leading ones are settled (`settled`), so the caller
+   * knows where to continue. If the iterable throws, the broadcast stops the same way and
+   * rejects with a {@link ViberBroadcastSourceError} carrying that result.
    */
   async broadcast(
-    receivers: readonly string[],
+    receivers: readonly string[] | AsyncIterable<string | readonly string[]>,
     message: ViberOutgoingMessage | string,
     options: ViberBroadcastOptions = {},
   ): Promise<ViberBroadcastResult> {
@@ -207,75 +310,53 @@ export class ViberClient {
     const prepared = this.withSender(outgoing!);
     // Validate the message once; each request's size is checked as it is built.
     this.prepareBody({ ...prepared, broadcast_list: [] }, '');
-    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
     const result: ViberBroadcastResult = {
       requests: 0,
       sent: 0,
+      total: 0,
       message_tokens: [],
       failed_list: [],
+      uncertain_list: [],
       aborted: false,
     };
     const signal = this.combineSignals(options.signal);
     // The message is serialized once; each request only adds its list of receivers.
     const messageJson = JSON.stringify(prepared);
     const head = messageJson === '{}' ? '{' : `${messageJson.slice(0, -1)},`;
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
+    if (!isReceiverList(receivers))
+      return this.broadcastStream(receivers, head, signal, concurrency, options, result);
+    result.total = receivers.length;
+    const batches = chunk(receivers, VIBER_LIMITS.broadcastReceivers);
+    const settled = new SettledReceivers();
     let next = 0;
-    let stop: { status: number; message: string } | undefined;
+    let stop: BroadcastStop | undefined;
     const report = (): void => {
       options.onProgress?.({
         total: receivers.length,
         sent: result.sent,
         failed: result.failed_list.length,
+        uncertain: result.uncertain_list.length,
         requests: result.requests,
+        settled: settled.count,
+        complete: true,
       });
     };
     const worker = async (): Promise<void> => {
       while (next < batches.length && !stop) {
         if (signal.aborted || this.stopping.signal.aborted) {
-          stop = { status: VIBER_NOT_SENT_STATUS, message: 'not sent: the broadcast was stopped' };
+          stop = STOPPED;
           break;
         }
-        const batch = batches[next++]!;
-        const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
-        try {
-          this.checkSize(json);
-          const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
-            signal,
-          });
-          if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
-          const failed = answer.failed_list ?? [];
-          result.failed_list.push(...failed);
-          for (const entry of failed)
-            if (entry.status === ViberStatus.receiverNotSubscribed)
-              this.notSubscribed(entry.receiver);
-          result.sent += batch.length - failed.length;
-        } catch (error) {
-          const aborted = error instanceof ViberAbortedError;
-          const status =
-            error instanceof ViberApiError
-              ? error.status
-              : aborted
-                ? VIBER_NOT_SENT_STATUS
-                : VIBER_TRANSPORT_FAILURE_STATUS;
-          const statusMessage = aborted
-            ? 'not sent: the broadcast was stopped'
-            : error instanceof Error
-              ? error.message
-              : String(error);
-          for (const receiver of batch)
-            result.failed_list.push({ receiver, status, status_message: statusMessage });
-          if (
-            aborted ||
-            (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
-          ) {
-            stop ??= { status, message: statusMessage };
-          }
-        }
+        const index = next++;
+        const batch = batches[index]!;
+        const failure = await this.sendBroadcastBatch(batch, head, signal, result);
+        if (failure) stop ??= failure;
         result.requests++;
+        settled.done(index, batch.length);
         report();
       }
     };
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? this.broadcastConcurrency));
     await Promise.all(
       Array.from({ length: Math.min(concurrency, batches.length) }, () => worker()),
     );
@@ -288,9 +369,175 @@ export class ViberClient {
           status_message: stop.message,
         });
       }
+      settled.count = receivers.length;
       if (next < batches.length) report();
     }
     return result;
+  }
+
+  /** {@link broadcast} over an async iterable: read lazily, 300 receivers ahead of each request. */
+  private async broadcastStream(
+    source: AsyncIterable<string | readonly string[]>,
+    head: string,
+    signal: AbortSignal,
+    concurrency: number,
+    options: ViberBroadcastOptions,
+    result: ViberBroadcastResult,
+  ): Promise<ViberBroadcastResult> {
+    const iterator = source[Symbol.asyncIterator]();
+    const size = VIBER_LIMITS.broadcastReceivers;
+    const settled = new SettledReceivers();
+    /** Receivers read from the source and not yet put in a request. */
+    let buffer: readonly string[] = [];
+    let offset = 0;
+    let exhausted = false;
+    let sourceError: { error: unknown } | undefined;
+    let batches = 0;
+    let stop: BroadcastStop | undefined;
+    /** Requests taken from the source but not sent because the broadcast stopped. */
+    const unsent: string[][] = [];
+    const report = (): void => {
+      options.onProgress?.({
+        total: result.total,
+        sent: result.sent,
+        failed: result.failed_list.length,
+        uncertain: result.uncertain_list.length,
+        requests: result.requests,
+        settled: settled.count,
+        complete: exhausted,
+      });
+    };
+    const read = async (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch: string[] = [];
+      while (batch.length < size && !stop) {
+        if (offset < buffer.length) {
+          const end = Math.min(buffer.length, offset + size - batch.length);
+          for (let i = offset; i < end; i++) batch.push(buffer[i]!);
+          offset = end;
+          continue;
+        }
+        if (exhausted) break;
+        let step: IteratorResult<string | readonly string[]>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          sourceError = { error };
+          exhausted = true;
+          stop ??= {
+            status: VIBER_NOT_SENT_STATUS,
+            message: `not sent: reading the receivers failed: ${error instanceof Error ? error.message : String(error)}`,
+          };
+          break;
+        }
+        if (step.done) {
+          exhausted = true;
+          break;
+        }
+        buffer = typeof step.value === 'string' ? [step.value] : step.value;
+        offset = 0;
+        result.total += buffer.length;
+      }
+      return batch.length === 0 ? undefined : { index: batches++, receivers: batch };
+    };
+    // One read at a time: requests keep the source's order.
+    let reading: Promise<unknown> = Promise.resolve();
+    const nextBatch = (): Promise<{ index: number; receivers: string[] } | undefined> => {
+      const batch = reading.then(read);
+      reading = batch;
+      return batch;
+    };
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        if (signal.aborted || this.stopping.signal.aborted) {
+          stop = STOPPED;
+          break;
+        }
+        const batch = await nextBatch();
+        if (!batch) break;
+        if (stop || signal.aborted || this.stopping.signal.aborted) {
+          stop ??= STOPPED;
+          unsent.push(batch.receivers);
+          settled.done(batch.index, batch.receivers.length);
+          break;
+        }
+        const failure = await this.sendBroadcastBatch(batch.receivers, head, signal, result);
+        if (failure) stop ??= failure;
+        result.requests++;
+        settled.done(batch.index, batch.receivers.length);
+        report();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, () => worker()));
+    if (stop) {
+      result.aborted = true;
+      if (offset < buffer.length) unsent.push(buffer.slice(offset));
+      for (const list of unsent) {
+        for (const receiver of list)
+          result.failed_list.push({ receiver, status: stop.status, status_message: stop.message });
+      }
+      settled.count = result.total;
+      if (!exhausted) {
+        exhausted = true;
+        try {
+          await iterator.return?.();
+        } catch {
+          // The source's own cleanup failing changes nothing that was sent.
+        }
+      }
+      if (unsent.length > 0) report();
+    }
+    if (sourceError) throw new ViberBroadcastSourceError(result, sourceError.error);
+    return result;
+  }
+
+  /**
+   * Sends one request of a broadcast and merges its outcome into `result`. Returns why the
+   * broadcast must stop (aborted, or a status no later request could survive), if it must.
+   */
+  private async sendBroadcastBatch(
+    batch: readonly string[],
+    head: string,
+    signal: AbortSignal,
+    result: ViberBroadcastResult,
+  ): Promise<BroadcastStop | undefined> {
+    const json = `${head}"broadcast_list":${JSON.stringify(batch)}}`;
+    try {
+      this.checkSize(json);
+      const answer = await this.requestJson<ViberBroadcastResponse>('broadcast_message', json, {
+        signal,
+        stop: this.stopping.signal,
+      });
+      if (answer.message_token !== undefined) result.message_tokens.push(answer.message_token);
+      const failed = answer.failed_list ?? [];
+      result.failed_list.push(...failed);
+      for (const entry of failed)
+        if (entry.status === ViberStatus.receiverNotSubscribed) this.notSubscribed(entry.receiver);
+      result.sent += batch.length - failed.length;
+      return undefined;
+    } catch (error) {
+      const aborted = error instanceof ViberAbortedError;
+      const status =
+        error instanceof ViberApiError
+          ? error.status
+          : aborted
+            ? VIBER_NOT_SENT_STATUS
+            : VIBER_TRANSPORT_FAILURE_STATUS;
+      const statusMessage = aborted
+        ? STOPPED.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      if (error instanceof ViberTransportError && error.outcomeUnknown) {
+        result.uncertain_list.push(...batch);
+      } else {
+        for (const receiver of batch)
+          result.failed_list.push({ receiver, status, status_message: statusMessage });
+      }
+      return aborted ||
+        (error instanceof ViberApiError && BROADCAST_FATAL_STATUSES.has(error.status))
+        ? { status, message: statusMessage }
+        : undefined;
+    }
   }
 
   /** Reads the bot's account details (`get_account_info`). */
@@ -416,23 +663,30 @@ export class ViberClient {
   }
 
   private notSubscribed(receiver: string): void {
-    try {
-      this.onNotSubscribed?.(receiver);
-    } catch {
-      // A listener's failure must not change the send's outcome.
+    for (const listener of this.notSubscribedListeners) {
+      try {
+        listener(receiver);
+      } catch {
+        // A listener's failure must not change the send's outcome.
+      }
     }
   }
 
   private async requestJson<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     json: string,
-    requestOptions?: ViberRequestOptions,
+    requestOptions?: InternalRequestOptions,
   ): Promise<T> {
     const signal = this.combineSignals(requestOptions?.signal);
+    // Waits end on `stop` too; a request already on the wire is left to finish.
+    const waitSignal = requestOptions?.stop
+      ? AbortSignal.any([signal, requestOptions.stop])
+      : signal;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const release = await this.limiters.acquire(endpoint, signal);
+      const release = await this.limiters.acquire(endpoint, waitSignal);
       let error: unknown;
+      this.inFlight++;
       try {
         return await this.attempt<T>(endpoint, json, signal);
       } catch (failure) {
@@ -440,19 +694,71 @@ export class ViberClient {
       } finally {
         // The slot counts from the end of the request: at most `limit` arrivals per window.
         release();
+        this.requestEnded();
       }
       const delay = backoffDelay(this.retry, attempt);
       const canRetry =
         attempt < this.retry.maxAttempts &&
         isRetryableFailure(error, endpoint) &&
         Date.now() - started + delay <= this.retry.maxTotalMs &&
-        !signal.aborted;
+        !waitSignal.aborted;
       if (!canRetry) throw error;
       this.logger.debug?.(
         `Retrying ${endpoint} in ${delay} ms (attempt ${attempt + 1}/${this.retry.maxAttempts}): ${error instanceof Error ? error.message : String(error)}`,
       );
-      await abortableSleep(delay, signal, endpoint);
+      await abortableSleep(delay, waitSignal, endpoint);
     }
+  }
+
+  /**
+   * One request, once: no rate limiter, no retry (the queue's workers pace requests with the
+   * shared limiter and decide about retries), with its own timeout. Receivers Viber reports as
+   * not subscribed (status 6) reach the listeners, as with the other methods.
+   * @internal
+   */
+  async requestOnce<T extends ViberResponseEnvelope>(
+    endpoint: ViberEndpoint,
+    body: object,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const json = JSON.stringify(body);
+    this.checkSize(json);
+    const signal = this.combineSignals(options.signal);
+    this.inFlight++;
+    try {
+      const answer = await this.attempt<T>(endpoint, json, signal, options.timeoutMs);
+      if (endpoint === 'broadcast_message') {
+        for (const entry of (answer as { failed_list?: ViberBroadcastResponse['failed_list'] })
+          .failed_list ?? [])
+          if (entry.status === ViberStatus.receiverNotSubscribed)
+            this.notSubscribed(entry.receiver);
+      }
+      return answer;
+    } catch (error) {
+      const receiver = (body as { receiver?: unknown }).receiver;
+      if (
+        endpoint === 'send_message' &&
+        typeof receiver === 'string' &&
+        error instanceof ViberApiError &&
+        error.status === ViberStatus.receiverNotSubscribed
+      )
+        this.notSubscribed(receiver);
+      throw error;
+    } finally {
+      this.requestEnded();
+    }
+  }
+
+  /**
+   * The message a queued broadcast or send stores: the default sender filled in and checked
+   * against the documented limits (throws `ViberValidationError`, nothing queued).
+   * @internal
+   */
+  prepareQueuedMessage(message: ViberOutgoingMessage | string): ViberOutgoingMessage {
+    const [outgoing] = toOutgoingMessages(message);
+    const prepared = this.withSender(outgoing!);
+    this.prepareBody({ ...prepared, broadcast_list: [] }, '');
+    return prepared;
   }
 
   /** One HTTP request and its parsed answer. */
@@ -460,25 +766,38 @@ export class ViberClient {
     endpoint: ViberEndpoint,
     json: string,
     signal: AbortSignal,
+    timeoutMs: number = this.timeout,
   ): Promise<T> {
-    const timeoutSignal = AbortSignal.timeout(this.timeout);
     this.logger.debug?.(`POST ${endpoint} (${json.length} bytes)`);
+    // One controller per attempt: the whole-request deadline and the outer signal (caller,
+    // client closing) abort it. Cheaper than AbortSignal.timeout + AbortSignal.any per request.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    if (signal.aborted) controller.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     let response: AxiosResponse<string>;
     try {
       response = await this.http.axiosRef.request<string>({
         method: 'POST',
         url: `${this.baseUrl}/${endpoint}`,
         data: json,
-        headers: { 'Content-Type': 'application/json', 'X-Viber-Auth-Token': this.token },
+        headers: this.headers,
         responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
-        timeout: this.timeout,
+        transformResponse: KEEP_TEXT,
+        validateStatus: ANY_STATUS,
         maxRedirects: 0,
-        signal: AbortSignal.any([timeoutSignal, signal]),
+        signal: controller.signal,
       });
     } catch (error) {
-      throw this.transportError(endpoint, error, timeoutSignal, signal);
+      throw this.transportError(endpoint, error, timedOut, signal, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
     return this.parseAnswer<T>(endpoint, response);
   }
@@ -489,28 +808,78 @@ export class ViberClient {
   }
 
   /**
-   * Stops the client: running and future requests reject with `ViberAbortedError`, running
-   * broadcasts stop and report their unsent receivers. Used at application shutdown.
+   * Stops the client at once: requests on the wire are aborted (a broadcast reports their
+   * receivers as uncertain, since Viber may have received them), waiting and future requests
+   * reject with `ViberAbortedError`, and running broadcasts report their unsent receivers. At
+   * application shutdown the module first calls {@link stopBroadcasts} and {@link drain}, so that
+   * requests in flight can finish within the shutdown timeout.
    */
   close(): void {
     this.stopping.abort();
     this.closing.abort();
+    for (const agent of this.ownedAgents) agent.destroy();
   }
 
   /**
-   * Stops running broadcasts cleanly: requests in flight complete, no new request starts, and
-   * each broadcast reports its unsent receivers (status `-2`). Other requests are not affected.
+   * Adds a listener for receivers Viber reports as not subscribed (status 6).
+   * @internal
+   */
+  addReceiverNotSubscribedListener(listener: (receiver: string) => void): void {
+    this.notSubscribedListeners.push(listener);
+  }
+
+  /**
+   * Stops running broadcasts cleanly: requests in flight complete and are reported as Viber
+   * answered, no new request starts (requests waiting for the rate limiter or a retry do not
+   * start), and each broadcast reports its unsent receivers (status `-2`). Other requests are
+   * not affected.
    */
   stopBroadcasts(): void {
     this.stopping.abort();
+  }
+
+  /** Number of requests on the wire right now. */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Resolves once no request is on the wire, or after `timeoutMs`; resolves `true` when idle.
+   * Does not stop anything: call {@link stopBroadcasts} first so that no new request starts.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let waiter: (() => void) | undefined;
+    const idle = new Promise<boolean>((resolve) => {
+      waiter = () => resolve(true);
+      this.idleWaiters.push(waiter);
+    });
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, false);
+    });
+    try {
+      return await Promise.race([idle, late]);
+    } finally {
+      clearTimeout(timer);
+      this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+    }
+  }
+
+  private requestEnded(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   private parseAnswer<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
     response: AxiosResponse<string>,
   ): T {
-    const text = typeof response.data === 'string' ? response.data : '';
-    const snippet = this.redact(text.slice(0, SNIPPET_LENGTH));
+    // The token never leaves in an error: not in its message, snippet or parsed `response`.
+    const text = this.redact(typeof response.data === 'string' ? response.data : '');
+    const snippet = text.slice(0, SNIPPET_LENGTH);
     if (response.status < 200 || response.status >= 300) {
       throw new ViberHttpError(endpoint, response.status, snippet);
     }
@@ -530,9 +899,7 @@ export class ViberClient {
       throw new ViberApiError({
         status: parsed.status,
         statusMessage:
-          typeof parsed.status_message === 'string'
-            ? this.redact(parsed.status_message)
-            : undefined,
+          typeof parsed.status_message === 'string' ? parsed.status_message : undefined,
         endpoint,
         httpStatus: response.status,
         chatHostname: typeof parsed.chat_hostname === 'string' ? parsed.chat_hostname : undefined,
@@ -545,21 +912,23 @@ export class ViberClient {
   private transportError(
     endpoint: ViberEndpoint,
     error: unknown,
-    timeoutSignal: AbortSignal,
-    userSignal: AbortSignal,
+    timedOut: boolean,
+    outerSignal: AbortSignal,
+    timeoutMs: number,
   ): Error {
-    if (userSignal.aborted && !timeoutSignal.aborted) return new ViberAbortedError(endpoint);
-    if (timeoutSignal.aborted) return new ViberTimeoutError(endpoint, this.timeout);
+    const written = requestWasWritten(error);
+    if (timedOut) return new ViberTimeoutError(endpoint, timeoutMs, written);
+    if (outerSignal.aborted) return new ViberAbortedError(endpoint, written);
     if (error instanceof AxiosError) {
       if (error.code === AxiosError.ETIMEDOUT || error.code === AxiosError.ECONNABORTED) {
-        return new ViberTimeoutError(endpoint, this.timeout);
+        return new ViberTimeoutError(endpoint, timeoutMs, written);
       }
       const code = typeof error.code === 'string' ? error.code : undefined;
-      return new ViberNetworkError(endpoint, code, this.redact(error.message));
+      return new ViberNetworkError(endpoint, code, this.redact(error.message), written);
     }
     if (error instanceof ViberValidationError) return error;
     const detail = error instanceof Error ? error.message : String(error);
-    return new ViberNetworkError(endpoint, undefined, this.redact(detail));
+    return new ViberNetworkError(endpoint, undefined, this.redact(detail), written);
   }
 
   /** Removes the token from any text that could reach an error or a log line. */

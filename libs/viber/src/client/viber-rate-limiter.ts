@@ -12,7 +12,10 @@ export interface ViberRateLimit {
 /** Per-endpoint limits; `false` removes a default. */
 export type ViberRateLimits = Partial<Record<ViberEndpoint, ViberRateLimit | false>>;
 
-/** Defaults from the API's documented limits (SPEC §8): broadcast 500 requests per 10 s. */
+/**
+ * Defaults from the API's documented limits (docs/protocol/limits.md, "Rate limits"): broadcast
+ * 500 requests per 10 s.
+ */
 export const VIBER_DEFAULT_RATE_LIMITS: Readonly<Partial<Record<ViberEndpoint, ViberRateLimit>>> = {
   broadcast_message: { limit: 500, intervalMs: 10_000 },
 };

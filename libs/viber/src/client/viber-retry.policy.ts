@@ -6,6 +6,7 @@ import {
 } from '../errors/viber-transport.error';
 import type { ViberEndpoint } from '../types/api.types';
 import { ViberStatus } from '../types/viber-status.enum';
+import { VIBER_DEFAULT_RETRY } from '../viber.defaults';
 
 /** When and how often a failed request is tried again. */
 export interface ViberRetryOptions {
@@ -41,24 +42,28 @@ export function resolveRetryPolicy(
 ): ResolvedViberRetryPolicy {
   if (options === false) return { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalMs: 0 };
   return {
-    maxAttempts: Math.max(1, Math.floor(options?.maxAttempts ?? 4)),
-    baseDelayMs: Math.max(0, options?.baseDelayMs ?? 250),
-    maxDelayMs: Math.max(0, options?.maxDelayMs ?? 8000),
-    maxTotalMs: Math.max(0, options?.maxTotalMs ?? 30_000),
+    maxAttempts: Math.max(1, Math.floor(options?.maxAttempts ?? VIBER_DEFAULT_RETRY.maxAttempts)),
+    baseDelayMs: Math.max(0, options?.baseDelayMs ?? VIBER_DEFAULT_RETRY.baseDelayMs),
+    maxDelayMs: Math.max(0, options?.maxDelayMs ?? VIBER_DEFAULT_RETRY.maxDelayMs),
+    maxTotalMs: Math.max(0, options?.maxTotalMs ?? VIBER_DEFAULT_RETRY.maxTotalMs),
   };
 }
 
 /**
  * Whether a failure is worth another attempt: Viber's rate limiting (status 12), HTTP 5xx/429,
- * and network failures before any answer. A timeout is retried only on endpoints that can be
- * repeated safely, since a send that timed out may still have been delivered. Errors that will
- * repeat (bad token, bad data, not subscribed, HTTP 4xx, malformed answers) are never retried.
+ * and network failures or timeouts that prove the request never reached Viber (connection
+ * refused, DNS failure, reset before the body was written). A request that left but got no
+ * answer (`outcomeUnknown`: a timeout or a reset after the body was written) is retried only on
+ * endpoints that can be repeated safely, since a send may already have been delivered. Errors
+ * that will repeat (bad token, bad data, not subscribed, HTTP 4xx, malformed answers) are never
+ * retried.
  */
 export function isRetryableFailure(error: unknown, endpoint: ViberEndpoint): boolean {
   if (error instanceof ViberApiError) return error.status === ViberStatus.tooManyRequests;
   if (error instanceof ViberHttpError) return error.retryable;
-  if (error instanceof ViberNetworkError) return true;
-  if (error instanceof ViberTimeoutError) return IDEMPOTENT_ENDPOINTS.has(endpoint);
+  if (error instanceof ViberNetworkError || error instanceof ViberTimeoutError) {
+    return !error.outcomeUnknown || IDEMPOTENT_ENDPOINTS.has(endpoint);
+  }
   return false;
 }
 

@@ -1,4 +1,11 @@
 import type { ViberClient } from '../client/viber-client';
+import type {
+  ViberConversationHandle,
+  ViberSceneContext,
+  ViberWizardContext,
+} from '../conversations/viber-conversation.types';
+import type { ViberSessionData } from '../conversations/viber-session.types';
+import { ViberUsageError } from '../errors/viber-usage.error';
 import type { ViberSendMessageResponse } from '../types/api.types';
 import type {
   ViberCallback,
@@ -12,10 +19,22 @@ import type { ViberOutgoingMessage, ViberReply } from '../types/message.types';
 /** Receives the welcome message of a `conversation_started` callback; false once answered. */
 export type ViberWelcomeSink = (message: ViberReply) => boolean;
 
+/** Where a context keeps the conversation of its callback (non-enumerable, copied by withMatch). */
+const CONVERSATION: unique symbol = Symbol('nestjs-viber:conversation');
+
+/**
+ * Gives a context the conversation of its callback (when `conversations` is configured).
+ * @internal
+ */
+export function attachConversation(ctx: ViberContext, conversation: ViberConversationHandle): void {
+  Object.defineProperty(ctx, CONVERSATION, { value: conversation, configurable: true });
+}
+
 /**
  * Everything a handler needs about one callback: the validated callback, the bot's client, the
- * user, the message, and `reply`. One context per callback; each handler sees it with its own
- * `match` and `params` (from its `@OnText` / `@OnAction` pattern).
+ * user, the message, and `reply`. One context per callback; a handler whose pattern matched
+ * (`@OnText(RegExp)`, `@OnAction('buy/:sku')`) gets its own copy with that `match` and those
+ * `params` as plain properties (`console.log(ctx)` shows them).
  */
 export class ViberContext<C extends ViberCallback = ViberCallback> {
   /** The user who caused the callback (`user`/`sender`; `{ id }` for events that carry only `user_id`). */
@@ -50,6 +69,32 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
           : undefined;
   }
 
+  /**
+   * The user's session (per user and bot): mutate it in place or assign a new object; it is saved
+   * after the handlers ran, when it changed. Throws a `ViberUsageError` when `conversations` is
+   * not configured, and for events that run outside conversations (receipts, `webhook`).
+   */
+  get session(): ViberSessionData {
+    return this.conversation('ctx.session').session;
+  }
+
+  set session(value: ViberSessionData) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ViberUsageError('ctx.session must be an object (use {} to empty it)');
+    }
+    this.conversation('ctx.session').session = value;
+  }
+
+  /** The scene the user is in, and moving between scenes (`enter`, `leave`, `state`). */
+  get scene(): ViberSceneContext {
+    return this.conversation('ctx.scene').scene;
+  }
+
+  /** The wizard the user is in: `step`, `next()`, `back()`, `selectStep(n)`, `state`. */
+  get wizard(): ViberWizardContext {
+    return this.conversation('ctx.wizard').wizard;
+  }
+
   /** The event name. */
   get event(): C['event'] {
     return this.callback.event;
@@ -70,17 +115,42 @@ export class ViberContext<C extends ViberCallback = ViberCallback> {
    * message in the HTTP response (resolves to `[]`); otherwise each message goes out through
    * `send_message`, in order, and the answers are returned.
    */
-  async reply(reply: ViberReply): Promise<ViberSendMessageResponse[]> {
+  async reply(given: ViberReply): Promise<ViberSendMessageResponse[]> {
+    const reply = this[CONVERSATION]?.outgoing(given) ?? given;
     if (this.welcome?.(reply)) return [];
     const receiver = this.userId;
     if (receiver === undefined) {
-      throw new Error(`nestjs-viber: cannot reply to a ${this.event} callback: it names no user`);
+      throw new ViberUsageError(`cannot reply to a ${this.event} callback: it names no user`);
     }
     const messages: Array<ViberOutgoingMessage | string> =
       typeof reply === 'string' || !Array.isArray(reply)
         ? [reply as ViberOutgoingMessage | string]
         : [...reply];
     return this.client.sendMessage(receiver, messages);
+  }
+
+  /**
+   * A copy of this context for one handler, with the handler's own `match` and `params`.
+   * @internal
+   */
+  withMatch(match: RegExpExecArray | null, params: Readonly<Record<string, string>>): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this);
+    (copy as { match: RegExpExecArray | null }).match = match;
+    (copy as { params: Readonly<Record<string, string>> }).params = params;
+    const conversation = this[CONVERSATION];
+    if (conversation) attachConversation(copy, conversation);
+    return copy;
+  }
+
+  declare private readonly [CONVERSATION]?: ViberConversationHandle;
+
+  private conversation(what: string): ViberConversationHandle {
+    const conversation = this[CONVERSATION];
+    if (conversation) return conversation;
+    throw new ViberUsageError(
+      `${what} is not available for this ${this.event} callback: add \`conversations: {}\` to ViberModule.forRoot (sessions, scenes and wizards), and use it in handlers of message, conversation_started, subscribed, unsubscribed or client_status callbacks`,
+    );
   }
 
   /** True when this context is for the given event (narrows the type). */

@@ -1,9 +1,6 @@
 import type { ViberEndpoint } from '../types/api.types';
-import {
-  isRetryableViberStatus,
-  viberStatusName,
-  type ViberStatusName,
-} from '../types/viber-status.enum';
+import type { ViberStatusName } from '../types/viber-status.enum';
+import { isRetryableViberStatus, viberStatusName } from './viber-status';
 import { ViberError } from './viber.error';
 
 /** Details of a {@link ViberApiError}. */

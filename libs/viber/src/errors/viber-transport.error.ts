@@ -5,10 +5,18 @@ import { ViberError } from './viber.error';
 export abstract class ViberTransportError extends ViberError {
   /** The endpoint called. */
   readonly endpoint: ViberEndpoint;
+  /**
+   * True when the whole request had left for Viber but no answer came back (a timeout, a reset
+   * or an abort after the body was written): Viber may have acted on it, so a send may have been
+   * delivered. False when an answer arrived, or when the request provably never reached Viber
+   * (connection refused, DNS failure, reset before the body was written).
+   */
+  readonly outcomeUnknown: boolean;
 
-  protected constructor(message: string, endpoint: ViberEndpoint) {
+  protected constructor(message: string, endpoint: ViberEndpoint, outcomeUnknown = false) {
     super(message);
     this.endpoint = endpoint;
+    this.outcomeUnknown = outcomeUnknown;
   }
 }
 
@@ -53,38 +61,64 @@ export class ViberResponseParseError extends ViberTransportError {
   }
 }
 
-/** No complete answer arrived within the configured timeout. */
+/**
+ * No complete answer arrived within the configured timeout. When the request had left
+ * (`outcomeUnknown`), it may have reached Viber: a retry of a send may duplicate it.
+ */
 export class ViberTimeoutError extends ViberTransportError {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
-  /** The request may have reached Viber; a retry of a send may duplicate it. */
+  /** Trying again later may succeed (but see `outcomeUnknown` for sends). */
   readonly retryable = true;
 
-  constructor(endpoint: ViberEndpoint, timeoutMs: number) {
-    super(`Viber ${endpoint} did not answer within ${timeoutMs} ms`, endpoint);
+  constructor(endpoint: ViberEndpoint, timeoutMs: number, outcomeUnknown = true) {
+    super(
+      `Viber ${endpoint} did not answer within ${timeoutMs} ms${outcomeUnknown ? '' : ' (the request was never sent)'}`,
+      endpoint,
+      outcomeUnknown,
+    );
     this.timeoutMs = timeoutMs;
   }
 }
 
-/** The connection failed before any answer (refused, reset, DNS, TLS…). */
+/**
+ * The connection failed before any answer (refused, reset, DNS, TLS…). `outcomeUnknown` tells
+ * whether the request had already been written when it failed.
+ */
 export class ViberNetworkError extends ViberTransportError {
   /** System error code such as `ECONNREFUSED`, when known. */
   readonly code?: string;
-  /** Network failures before an answer are safe to retry. */
+  /** Trying again later may succeed (but see `outcomeUnknown` for sends). */
   readonly retryable = true;
 
-  constructor(endpoint: ViberEndpoint, code: string | undefined, detail: string) {
-    super(`Viber ${endpoint} request failed: ${detail}`, endpoint);
+  constructor(
+    endpoint: ViberEndpoint,
+    code: string | undefined,
+    detail: string,
+    outcomeUnknown = false,
+  ) {
+    super(
+      `Viber ${endpoint} request failed${outcomeUnknown ? ' after it was sent' : ''}: ${detail}`,
+      endpoint,
+      outcomeUnknown,
+    );
     this.code = code;
   }
 }
 
-/** The caller aborted the request through its AbortSignal. */
+/**
+ * The request was aborted (the caller's AbortSignal, or the client closing at shutdown). When it
+ * was aborted after it had been written (`outcomeUnknown`), Viber may still have acted on it.
+ */
 export class ViberAbortedError extends ViberTransportError {
   /** An abort is the caller's decision. */
   readonly retryable = false;
 
-  constructor(endpoint: ViberEndpoint) {
-    super(`Viber ${endpoint} request was aborted`, endpoint);
+  constructor(endpoint: ViberEndpoint, outcomeUnknown = false) {
+    super(
+      `Viber ${endpoint} request was aborted${outcomeUnknown ? ' after it was sent' : ''}`,
+      endpoint,
+      outcomeUnknown,
+    );
   }
 }

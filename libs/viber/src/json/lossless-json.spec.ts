@@ -61,4 +61,18 @@ describe('parseJsonLossless', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(value)).toEqual(['__proto__', 'message_token']);
   });
+
+  it('leaves numbers JSON does not allow to JSON.parse, which refuses them', () => {
+    expect(() => parseJsonLossless('{"message_token":0123}')).toThrow(SyntaxError);
+    expect(() => parseJsonLossless('{"message_token":-0123}')).toThrow(SyntaxError);
+    expect(parseJsonLossless('{"message_token":0}')).toEqual({ message_token: '0' });
+  });
+
+  it('turns a top-level token written as another JSON number into the string of its value', () => {
+    expect(parseJsonLossless('{"message_token":1e3}')).toEqual({ message_token: '1000' });
+    expect(parseJsonLossless('{"message_token":1.5,"chat_id":2E2}')).toEqual({
+      message_token: '1.5',
+      chat_id: '200',
+    });
+  });
 });

@@ -8,7 +8,8 @@
 // An integer value of a `message_token` or `chat_id` key. It cannot match inside a JSON string:
 // quotes inside strings are escaped, so `"message_token"` followed by `:` is always a real key.
 // The pattern has no nested quantifiers: its cost is linear in the text, even for broken input.
-const TOKEN_INTEGER = /("(?:message_token|chat_id)"\s*:\s*)(-?\d+)(?=\s*[,}\]])/g;
+// Only integers JSON allows are quoted (no leading zero): `0123` is left for JSON.parse to refuse.
+const TOKEN_INTEGER = /("(?:message_token|chat_id)"\s*:\s*)(-?(?:0|[1-9]\d*))(?=\s*[,}\]])/g;
 
 /** Top-level fields that are 64-bit ids: always returned as strings. */
 const TOKEN_FIELDS = ['message_token', 'chat_id'] as const;

@@ -15,10 +15,11 @@ import type {
 } from '../types/keyboard.types';
 
 /**
- * Builds one keyboard or rich-media button (SPEC §7.3). Each method sets the Viber field of
- * the same name (`openURLType` → `OpenURLType`, `bgColor` → `BgColor`, …); fields never set
- * are left out, so Viber's defaults apply. `build()` returns a plain {@link ViberButton}.
- * Ranges are checked when the button's keyboard or rich media is built or sent.
+ * Builds one keyboard or rich-media button (docs/protocol/keyboards.md, "Button object"). Each
+ * method sets the Viber field of the same name (`openURLType` → `OpenURLType`, `bgColor` →
+ * `BgColor`, …); fields never set are left out, so Viber's defaults apply. `build()` returns a
+ * plain {@link ViberButton}. Ranges are checked when the button's keyboard or rich media is
+ * built or sent.
  *
  * @example
  * ViberButtonBuilder.reply('buy:42').text('<b>Buy</b>').columns(3).bgColor('#2db9b9').build();

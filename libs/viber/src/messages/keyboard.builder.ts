@@ -10,10 +10,10 @@ import { ValidationContext } from '../validation/validation-context';
 import { toViberButton, type ViberButtonInput } from './button.builder';
 
 /**
- * Builds a custom keyboard (SPEC §7.2): `Type: "keyboard"` plus the fields set, in Viber's
- * PascalCase keys. `build()` checks every documented rule and throws a
- * `ViberValidationError` naming the path and the limit (e.g. `keyboard.Buttons[3].Columns
- * must be 1..6`).
+ * Builds a custom keyboard (docs/protocol/keyboards.md, "Keyboard object"): `Type: "keyboard"`
+ * plus the fields set, in Viber's PascalCase keys. `build()` checks every documented rule and
+ * throws a `ViberValidationError` naming the path and the limit (e.g.
+ * `keyboard.Buttons[3].Columns must be 1..6`).
  *
  * @example
  * new ViberKeyboardBuilder()

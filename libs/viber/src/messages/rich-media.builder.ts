@@ -5,10 +5,11 @@ import { ValidationContext } from '../validation/validation-context';
 import { toViberButton, type ViberButtonInput } from './button.builder';
 
 /**
- * Builds a rich-media carousel (SPEC §7.4): `Type: "rich_media"` plus the fields set. Buttons
- * flow onto cards of `ButtonsGroupColumns` × `ButtonsGroupRows` cells (default 6 × 7); a new
- * card starts when the next button no longer fits; 1–6 cards are allowed. `build()` checks
- * every documented rule and throws a `ViberValidationError` naming the path and the limit.
+ * Builds a rich-media carousel (docs/protocol/keyboards.md, "Rich media"): `Type: "rich_media"`
+ * plus the fields set. Buttons flow onto cards of `ButtonsGroupColumns` × `ButtonsGroupRows`
+ * cells (default 6 × 7); a new card starts when the next button no longer fits; 1–6 cards are
+ * allowed. `build()` checks every documented rule and throws a `ViberValidationError` naming
+ * the path and the limit.
  *
  * @example
  * new ViberRichMediaBuilder()

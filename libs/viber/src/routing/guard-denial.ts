@@ -1,9 +1,7 @@
 import { ForbiddenException } from '@nestjs/common';
-
-/** The message ExternalContextCreator throws when a guard denies. */
-const GUARD_DENIED_MESSAGE = 'Forbidden resource';
+import { FORBIDDEN_MESSAGE } from '@nestjs/core/guards/constants';
 
 /** True when the error is a guard's denial (a handler throwing ForbiddenException differs in message). */
 export function isGuardDenial(error: unknown): boolean {
-  return error instanceof ForbiddenException && error.message === GUARD_DENIED_MESSAGE;
+  return error instanceof ForbiddenException && error.message === FORBIDDEN_MESSAGE;
 }

@@ -1,3 +1,5 @@
+import { ViberUsageError } from '../errors/viber-usage.error';
+
 /**
  * Compiles an `@OnAction` pattern into a RegExp over the whole ActionBody:
  * `:name` is a named parameter (one `/`-separated segment), `*` matches anything (available as
@@ -11,7 +13,7 @@ export function compileActionPattern(pattern: string): { regexp: RegExp; names: 
   for (const [token, name] of pattern.matchAll(tokens)) {
     if (name !== undefined) {
       if (names.includes(name))
-        throw new Error(`nestjs-viber: @OnAction('${pattern}') repeats parameter :${name}`);
+        throw new ViberUsageError(`@OnAction('${pattern}') repeats parameter :${name}`);
       names.push(name);
       source += '([^/]+)';
     } else if (token === '*') {

@@ -1,3 +1,4 @@
+import { ViberUsageError } from '../errors/viber-usage.error';
 import { VIBER_LISTENERS_METADATA } from '../viber.constants';
 import type {
   ViberCallback,
@@ -42,9 +43,7 @@ export function createListenerDecorator(listener: ViberListenerMetadata): Method
   return (_target, _key, descriptor) => {
     const method = descriptor.value as object | undefined;
     if (typeof method !== 'function') {
-      throw new TypeError(
-        `nestjs-viber: @On… decorators apply to methods (${listener.description})`,
-      );
+      throw new ViberUsageError(`@On… decorators apply to methods (${listener.description})`);
     }
     const existing =
       (Reflect.getMetadata(VIBER_LISTENERS_METADATA, method) as

@@ -2,6 +2,18 @@ import type { ViberContext } from '../context/viber-context';
 import type { ViberEventName } from '../types/callback.types';
 import type { ViberCallbackMatcher } from './viber-listener.metadata';
 
+/**
+ * Which scene a route belongs to, for bots with `conversations`: `{ scene: undefined }` runs only
+ * while the user is in no scene; `{ scene, step? }` only in that scene (and wizard step). A route
+ * without a scope runs whatever the scene (handlers of other events, `@InEveryScene`).
+ */
+export interface ViberRouteScope {
+  /** The scene id; undefined: outside scenes. */
+  readonly scene: string | undefined;
+  /** The wizard step. */
+  readonly step?: number;
+}
+
 /** One handler method, ready to run: built once at startup. */
 export interface ViberRoute {
   /** Event it handles (`'unhandled'`: the fallback of unmatched messages). */
@@ -12,6 +24,10 @@ export interface ViberRoute {
   readonly name: string;
   /** The filter, for logs. */
   readonly description: string;
+  /** The scene the route runs in (bots with `conversations` only). */
+  readonly scope?: ViberRouteScope;
+  /** Runs before the routes without it (`@InEveryScene`): a "cancel" comes before the scene's own. */
+  readonly first?: boolean;
   /** Runs the handler through Nest's pipeline (guards, interceptors, pipes, filters). */
   invoke(ctx: ViberContext): Promise<unknown>;
 }
@@ -22,11 +38,15 @@ const NONE: readonly ViberRoute[] = Object.freeze([]);
 export class ViberRouteTable {
   private readonly byEvent = new Map<string, ViberRoute[]>();
 
-  /** Adds a route at the end of its event's list. */
+  /** Adds a route at the end of its event's list (`first` routes: after the other `first` ones). */
   add(route: ViberRoute): void {
     const list = this.byEvent.get(route.event);
-    if (list) list.push(route);
-    else this.byEvent.set(route.event, [route]);
+    if (!list) this.byEvent.set(route.event, [route]);
+    else if (!route.first) list.push(route);
+    else {
+      const at = list.findIndex((other) => !other.first);
+      list.splice(at < 0 ? list.length : at, 0, route);
+    }
   }
 
   /** The routes of an event, in order. */

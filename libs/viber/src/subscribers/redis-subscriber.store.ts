@@ -1,7 +1,15 @@
+import { ViberUsageError } from '../errors/viber-usage.error';
+import {
+  COUNT_SCRIPT,
+  FORGET_SCRIPT,
+  OBSERVE_SCRIPT,
+  PAGE_SCRIPT,
+  type RedisSubscriberScript,
+} from './redis-subscriber.scripts';
+import { subscriberIndexQuery, type SubscriberIndexQuery } from './subscriber-index';
 import type { ViberSubscriberStore } from './viber-subscriber.store';
 import {
   VIBER_SUBSCRIBER_PROFILE_FIELDS,
-  matchesSubscriberFilter,
   type ViberSubscriber,
   type ViberSubscriberFilter,
   type ViberSubscriberObservation,
@@ -12,21 +20,15 @@ import {
 /**
  * The Redis commands a {@link RedisSubscriberStore} sends. An `ioredis` client (v5) satisfies it
  * as is; wrap other clients in an object of this shape. The library depends on no Redis package.
+ * Needs Redis 6 or later (tested with 7.0).
  */
 export interface ViberRedisSubscriberClient {
-  /** `EVAL script numkeys key… arg…`. */
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  /** `EVALSHA sha1 numkeys key… arg…`: runs a script loaded before. */
+  evalsha(sha1: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  /** `SCRIPT LOAD script`: loads a script (once per Redis server, again after a restart). */
+  script(subcommand: 'LOAD', script: string): Promise<unknown>;
   /** `HGETALL key`. */
   hgetall(key: string): Promise<Record<string, string>>;
-  /** `ZRANGEBYLEX key min max LIMIT offset count`. */
-  zrangebylex(
-    key: string,
-    min: string,
-    max: string,
-    limit: 'LIMIT',
-    offset: number,
-    count: number,
-  ): Promise<string[]>;
 }
 
 /** Options of a {@link RedisSubscriberStore}. */
@@ -35,58 +37,57 @@ export interface RedisSubscriberStoreOptions {
   keyPrefix?: string;
 }
 
-/**
- * Merges one observation into a user's hash, atomically (the same rules as `mergeSubscriber`):
- * newest status (ties: unsubscribed), earliest first_seen_at, latest last_message_at, and per
- * profile field the newest value. KEYS: hash, index. ARGV: id, at, subscribed ('' | '1' | '0'),
- * message ('' | '1'), then field/value pairs (values JSON-encoded).
- */
-const OBSERVE_SCRIPT = `
-local key, index = KEYS[1], KEYS[2]
-local id, at, sub, msg = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-redis.call('ZADD', index, 0, id)
-local first = tonumber(redis.call('HGET', key, 'first_seen_at'))
-if (not first) or at < first then redis.call('HSET', key, 'first_seen_at', ARGV[2]) end
-if sub ~= '' then
-  local since = tonumber(redis.call('HGET', key, 'status_at')) or 0
-  if at > since or since == 0 then
-    redis.call('HSET', key, 'subscribed', sub, 'status_at', ARGV[2])
-  elseif at == since and sub == '0' then
-    redis.call('HSET', key, 'subscribed', '0')
-  end
-elseif not redis.call('HGET', key, 'subscribed') then
-  redis.call('HSET', key, 'subscribed', '0', 'status_at', '0')
-end
-if msg == '1' then
-  local last = tonumber(redis.call('HGET', key, 'last_message_at')) or 0
-  if at > last then redis.call('HSET', key, 'last_message_at', ARGV[2]) end
-end
-for i = 5, #ARGV, 2 do
-  local field, value = ARGV[i], ARGV[i + 1]
-  local since = tonumber(redis.call('HGET', key, 't:' .. field)) or 0
-  local current = redis.call('HGET', key, 'p:' .. field)
-  if at > since or (at == since and ((not current) or value > current)) then
-    redis.call('HSET', key, 'p:' .. field, value, 't:' .. field, ARGV[2])
-  end
-end
-return 1
-`;
+/** Profile field → the letter of its value in the user's hash. */
+const LETTERS: Readonly<Record<keyof ViberSubscriberProfile, string>> = {
+  name: 'N',
+  avatar: 'A',
+  country: 'C',
+  language: 'L',
+  api_version: 'V',
+  primary_device_os: 'O',
+};
 
-/** Removes a user. KEYS: hash, index. ARGV: id. Returns 1 when there was a record. */
-const FORGET_SCRIPT = `
-redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])
-`;
+/** Bitmap bytes one page script reads at most, over all the bitmaps of the filter. */
+const PAGE_WINDOW_BYTES = 32_768;
 
-const PAGE = 200;
+/** A hash as a field → value lookup (HGETALL's object, or the flat list a script returns). */
+type HashFields = Record<string, string>;
+
+function fieldsOf(flat: readonly string[]): HashFields {
+  const fields: HashFields = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
+/** A profile value, its continuation fields joined. */
+function valueOf(hash: HashFields, letter: string): string | undefined {
+  let value = hash[letter];
+  if (value === undefined) return undefined;
+  for (let k = 1; hash[`${letter}${k}`] !== undefined; k++) value += hash[`${letter}${k}`];
+  return value;
+}
+
+/** The script arguments of a filter: min API level, then groups (count, names…). */
+function filterArgs(query: SubscriberIndexQuery): string[] {
+  const args = [query.minApiVersion === undefined ? '' : String(query.minApiVersion)];
+  for (const group of query.groups) args.push(String(group.length), ...group);
+  return args;
+}
 
 /**
  * A {@link ViberSubscriberStore} in Redis, shared by every replica using the same Redis and key
- * prefix. Each user is a hash `<prefix>user:<id>`, merged by one Lua script per observation (no
- * lost update under concurrency); a sorted set `<prefix>index` orders ids for paging.
+ * prefix. Each user is a small hash (a listpack in Redis: about 250 bytes plus the profile's own
+ * bytes) merged by one Lua script per observation, run by `EVALSHA`, so concurrent callbacks
+ * never lose an update. Users are numbered in the order they were first seen, and every index
+ * the filters use (subscribed, country, language, API level, OS family) is a bitmap over those
+ * numbers, kept by the same script: `count` is a `BITOP`/`BITCOUNT` (milliseconds at 10 million
+ * users), and `list` pages by number, the same cost for every page. Key layout: see
+ * `redis-subscriber.scripts.ts`.
  */
 export class RedisSubscriberStore implements ViberSubscriberStore {
   private readonly prefix: string;
+  /** Scripts being loaded (`SCRIPT LOAD`), so concurrent calls that got `NOSCRIPT` load once. */
+  private readonly loading = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly redis: ViberRedisSubscriberClient,
@@ -97,7 +98,9 @@ export class RedisSubscriberStore implements ViberSubscriberStore {
 
   /** {@inheritDoc ViberSubscriberStore.observe} */
   async observe(observation: ViberSubscriberObservation): Promise<void> {
-    const args: Array<string | number> = [
+    const suffix = `u:${observation.id}`;
+    const args: string[] = [
+      suffix,
       observation.id,
       String(observation.at),
       observation.subscribed === undefined ? '' : observation.subscribed ? '1' : '0',
@@ -105,93 +108,116 @@ export class RedisSubscriberStore implements ViberSubscriberStore {
     ];
     for (const field of VIBER_SUBSCRIBER_PROFILE_FIELDS) {
       const value = observation.profile?.[field];
-      if (value !== undefined) args.push(field, JSON.stringify(value));
+      if (value !== undefined) args.push(LETTERS[field], String(value));
     }
-    await this.redis.eval(OBSERVE_SCRIPT, 2, this.userKey(observation.id), this.indexKey, ...args);
+    await this.run(OBSERVE_SCRIPT, this.prefix + suffix, args);
   }
 
   /** {@inheritDoc ViberSubscriberStore.get} */
   async get(id: string): Promise<ViberSubscriber | undefined> {
-    return this.decode(id, await this.redis.hgetall(this.userKey(id)));
+    return this.decode(id, await this.redis.hgetall(`${this.prefix}u:${id}`));
   }
 
   /** {@inheritDoc ViberSubscriberStore.forget} */
   async forget(id: string): Promise<boolean> {
-    return Number(await this.redis.eval(FORGET_SCRIPT, 2, this.userKey(id), this.indexKey, id)) > 0;
+    const suffix = `u:${id}`;
+    return Number(await this.run(FORGET_SCRIPT, this.prefix + suffix, [suffix])) > 0;
   }
 
   /** {@inheritDoc ViberSubscriberStore.count} */
   async count(filter?: ViberSubscriberFilter): Promise<number> {
-    let count = 0;
-    let cursor: string | undefined;
-    do {
-      const { records, next } = await this.scan(cursor);
-      for (const record of records) if (matchesSubscriberFilter(record, filter)) count++;
-      cursor = next;
-    } while (cursor !== undefined);
-    return count;
+    const query = subscriberIndexQuery(filter);
+    const suffix = `x:${query.base}`;
+    return Number(
+      await this.run(COUNT_SCRIPT, this.prefix + suffix, [suffix, ...filterArgs(query)]),
+    );
   }
 
-  /** A page of users passing the filter, ordered by id; the cursor is the last id of the page. */
+  /**
+   * A page of users passing the filter, in the order they were first seen. The cursor is a
+   * position (a number as a string): it stays valid while users are added or forgotten. Each
+   * script call reads only what the page needs, so pages never overlap.
+   */
   async list(
     options: { filter?: ViberSubscriberFilter; limit?: number; cursor?: string } = {},
   ): Promise<ViberSubscriberPage> {
-    const limit = Math.max(1, options.limit ?? 100);
+    const limit = Math.max(1, Math.floor(options.limit ?? 100));
+    let position = parseCursor(options.cursor);
+    const query = subscriberIndexQuery(options.filter);
+    const suffix = `x:${query.base}`;
+    const tail = filterArgs(query);
     const items: ViberSubscriber[] = [];
-    let cursor = options.cursor;
     for (;;) {
-      const { records, next } = await this.scan(cursor);
-      for (const record of records) {
-        cursor = record.id;
-        if (!matchesSubscriberFilter(record, options.filter)) continue;
-        items.push(record);
-        if (items.length === limit) return { items, cursor: record.id };
+      const reply = JSON.parse(
+        String(
+          await this.run(PAGE_SCRIPT, this.prefix + suffix, [
+            suffix,
+            String(position),
+            String(limit - items.length),
+            String(PAGE_WINDOW_BYTES),
+            ...tail,
+          ]),
+        ),
+      ) as [number, ...Array<string | string[]>];
+      for (let i = 1; i + 1 < reply.length; i += 2) {
+        const record = this.decode(reply[i] as string, fieldsOf(reply[i + 1] as string[]));
+        if (record) items.push(record);
       }
-      if (next === undefined) return { items };
-      cursor = next;
+      const next = Number(reply[0]);
+      if (next < 0) return { items };
+      if (items.length >= limit) return { items, cursor: String(next) };
+      position = next;
     }
   }
 
-  private get indexKey(): string {
-    return `${this.prefix}index`;
+  /** Runs a script by its SHA1, loading it first when Redis does not know it (`NOSCRIPT`). */
+  private async run(script: RedisSubscriberScript, key: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(script.sha, 1, key, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      let loading = this.loading.get(script.sha);
+      if (!loading) {
+        loading = this.redis.script('LOAD', script.source);
+        this.loading.set(script.sha, loading);
+        void loading.then(
+          () => this.loading.delete(script.sha),
+          () => this.loading.delete(script.sha),
+        );
+      }
+      await loading;
+      return this.redis.evalsha(script.sha, 1, key, ...args);
+    }
   }
 
-  private userKey(id: string): string {
-    return `${this.prefix}user:${id}`;
-  }
-
-  /** Reads up to one page of ids after `cursor`, and their records. */
-  private async scan(
-    cursor: string | undefined,
-  ): Promise<{ records: ViberSubscriber[]; next?: string }> {
-    const min = cursor === undefined ? '-' : `(${cursor}`;
-    const ids = await this.redis.zrangebylex(this.indexKey, min, '+', 'LIMIT', 0, PAGE);
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.userKey(id))));
-    const records: ViberSubscriber[] = [];
-    ids.forEach((id, index) => {
-      const record = this.decode(id, hashes[index]!);
-      if (record) records.push(record);
-    });
-    return { records, next: ids.length === PAGE ? ids[ids.length - 1] : undefined };
-  }
-
-  private decode(id: string, hash: Record<string, string>): ViberSubscriber | undefined {
-    if (!hash || Object.keys(hash).length === 0) return undefined;
+  private decode(id: string, hash: HashFields): ViberSubscriber | undefined {
+    if (!hash || hash.tf === undefined) return undefined;
     const record: ViberSubscriber = {
       id,
-      subscribed: hash.subscribed === '1',
-      first_seen_at: Number(hash.first_seen_at),
-      status_at: Number(hash.status_at ?? 0),
+      subscribed: hash.s === '1',
+      first_seen_at: Number(hash.tf),
+      status_at: Number(hash.ts ?? 0),
       profile_at: {},
     };
-    if (hash.last_message_at !== undefined) record.last_message_at = Number(hash.last_message_at);
+    if (hash.tm !== undefined) record.last_message_at = Number(hash.tm);
     const profile = record as unknown as Record<string, unknown>;
     for (const field of VIBER_SUBSCRIBER_PROFILE_FIELDS) {
-      const value = hash[`p:${field}`];
+      const letter = LETTERS[field];
+      const value = valueOf(hash, letter);
       if (value === undefined) continue;
-      profile[field] = JSON.parse(value) as ViberSubscriberProfile[typeof field];
-      record.profile_at[field] = Number(hash[`t:${field}`]);
+      profile[field] = field === 'api_version' ? Number(value) : value;
+      record.profile_at[field] = Number(hash[`t${letter}`] ?? hash.tp);
     }
     return record;
   }
+}
+
+/** The position a cursor names (0: the start). */
+function parseCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (!/^\d{1,15}$/.test(cursor))
+    throw new ViberUsageError(
+      `RedisSubscriberStore.list: cursor "${cursor.slice(0, 40)}" is not one this store returned (a position, digits only)`,
+    );
+  return Number(cursor);
 }

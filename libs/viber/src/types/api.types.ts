@@ -1,6 +1,6 @@
 import type { ViberOutgoingMessage, ViberSender } from './message.types';
 
-/** Names of the API endpoints (SPEC §1). */
+/** Names of the API endpoints (docs/protocol/endpoints.md). */
 export type ViberEndpoint =
   | 'set_webhook'
   | 'send_message'
@@ -10,7 +10,10 @@ export type ViberEndpoint =
   | 'get_online'
   | 'post';
 
-/** Every value `set_webhook` accepts in `event_types` (SPEC §1.1). */
+/**
+ * Every value `set_webhook` accepts in `event_types` (docs/protocol/endpoints.md,
+ * "set_webhook").
+ */
 export const VIBER_WEBHOOK_EVENT_TYPES = [
   'delivered',
   'seen',
@@ -113,16 +116,27 @@ export interface ViberBroadcastResponse extends ViberResponseEnvelope {
 export interface ViberBroadcastResult {
   /** Number of `broadcast_message` requests answered or given up (retries not counted). */
   requests: number;
-  /** Receivers Viber accepted: every receiver not in `failed_list`. */
+  /** Receivers Viber accepted: every receiver in neither `failed_list` nor `uncertain_list`. */
   sent: number;
+  /**
+   * Receivers of the broadcast: the list's length, or for an async iterable the receivers read
+   * from it (all of them, unless the broadcast stopped before the end).
+   */
+  total: number;
   /** The message token of each successful request, in the order they were answered. */
   message_tokens: string[];
   /**
    * Every receiver that was not reached: Viber's per-receiver failures, receivers of a request
-   * that failed as a whole (with its status; `-1` without a Viber answer) and, when the
-   * broadcast was stopped, the receivers never sent (status `-2`).
+   * that failed as a whole (with its status; `-1` when it provably never reached Viber) and, when
+   * the broadcast was stopped, the receivers never sent (status `-2`). Safe to send again.
    */
   failed_list: ViberFailedReceiver[];
+  /**
+   * Receivers of a request that left but got no answer (timeout, connection reset after the body
+   * was written, aborted in flight at shutdown): Viber may or may not have delivered to them.
+   * Sending them again may duplicate the message.
+   */
+  uncertain_list: string[];
   /** True when the broadcast was stopped (abort signal, client closing, or a fatal status). */
   aborted: boolean;
 }

@@ -1,7 +1,7 @@
 /**
- * Callbacks Viber posts to the webhook (SPEC §3), in Viber's key spelling. 64-bit integers
- * (`message_token`, `chat_id`) are exact decimal strings. Viber adds fields over time: every
- * callback may carry more properties than typed here, and they are kept.
+ * Callbacks Viber posts to the webhook (docs/protocol/callbacks.md), in Viber's key spelling.
+ * 64-bit integers (`message_token`, `chat_id`) are exact decimal strings. Viber adds fields over
+ * time: every callback may carry more properties than typed here, and they are kept.
  */
 
 /** The event names Viber sends. */

@@ -1,12 +1,15 @@
 /**
- * Keyboards and rich media (SPEC §7), in Viber's own PascalCase key spelling.
+ * Keyboards and rich media (docs/protocol/keyboards.md), in Viber's own PascalCase key spelling.
  * Every string-valued option is a union of the documented values.
  */
 
 /** A colour in hex form, `#RRGGBB` (Viber also accepts `#RGB`). */
 export type ViberColor = string;
 
-/** What a button does when tapped (SPEC §7.3). `buy` is listed by the 2023 docs only. */
+/**
+ * What a button does when tapped (docs/protocol/keyboards.md, "Button object"). `buy` is listed
+ * by the 2023 docs only.
+ */
 export type ViberActionType =
   'reply' | 'open-url' | 'location-picker' | 'share-phone' | 'none' | 'buy';
 /** Which browser `open-url` uses. */
@@ -74,7 +77,7 @@ export interface ViberMediaPlayer {
   Loop?: boolean;
 }
 
-/** A keyboard or rich-media button (SPEC §7.3). */
+/** A keyboard or rich-media button (docs/protocol/keyboards.md, "Button object"). */
 export interface ViberButton {
   /** Width in columns, 1–6 (default 6). */
   Columns?: number;
@@ -152,7 +155,7 @@ export interface ViberFavoritesMetadata {
   alternativeText?: string;
 }
 
-/** A custom keyboard (SPEC §7.2). */
+/** A custom keyboard (docs/protocol/keyboards.md, "Keyboard object"). */
 export interface ViberKeyboard {
   /** Always `"keyboard"`. */
   Type: 'keyboard';
@@ -176,7 +179,7 @@ export interface ViberKeyboard {
   FavoritesMetadata?: ViberFavoritesMetadata;
 }
 
-/** A rich-media carousel (SPEC §7.4). */
+/** A rich-media carousel (docs/protocol/keyboards.md, "Rich media"). */
 export interface ViberRichMedia {
   /** Always `"rich_media"`. */
   Type: 'rich_media';

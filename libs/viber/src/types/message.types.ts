@@ -8,7 +8,10 @@ export interface ViberSender {
   avatar?: string;
 }
 
-/** Fields every outgoing message may carry (SPEC §1.2), in Viber's key spelling. */
+/**
+ * Fields every outgoing message may carry (docs/protocol/messages.md, "Common fields"), in
+ * Viber's key spelling.
+ */
 export interface ViberMessageCommon {
   /** Overrides the bot's default sender for this message. */
   sender?: ViberSender;
@@ -123,7 +126,7 @@ export interface ViberPaymentParameter {
   value: string;
 }
 
-/** A payment request (API 10, SPEC §1.8). */
+/** A payment request (API 10; docs/protocol/endpoints.md, "Payment messages"). */
 export interface ViberPaymentMessage extends ViberMessageCommon {
   /** Discriminator. */
   type: 'payment';

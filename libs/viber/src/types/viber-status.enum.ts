@@ -1,6 +1,6 @@
 /**
- * Viber API status codes (SPEC §2). `0` is success; anything not listed here (such as `999`,
- * "Bad receiver ID") is reported as {@link ViberStatusName} `'unknown'`.
+ * Viber API status codes (docs/protocol/status-codes.md). `0` is success; anything not listed
+ * here (such as `999`, "Bad receiver ID") is reported as {@link ViberStatusName} `'unknown'`.
  */
 export enum ViberStatus {
   ok = 0,
@@ -67,16 +67,3 @@ export const VIBER_STATUS_DESCRIPTIONS: Readonly<Record<ViberStatus, string>> = 
     'A non-billable bot reached the monthly threshold of free out-of-session messages',
   [ViberStatus.noBalance]: 'A billable bot is over the free threshold and has no balance',
 };
-
-/** Returns the enum name of a status code, or `'unknown'` for codes outside 0–24. */
-export function viberStatusName(status: number): ViberStatusName {
-  const name = (ViberStatus as unknown as Record<number, string | undefined>)[status];
-  return Number.isInteger(status) && typeof name === 'string'
-    ? (name as ViberStatusName)
-    : 'unknown';
-}
-
-/** True for the statuses worth retrying later with the same request (only rate limiting). */
-export function isRetryableViberStatus(status: number): boolean {
-  return status === ViberStatus.tooManyRequests;
-}

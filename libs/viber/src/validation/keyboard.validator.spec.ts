@@ -59,6 +59,18 @@ const INVALID: ReadonlyArray<[string, Json, string, string]> = [
     'must be "keyboard"',
   ],
   [
+    'keyboard Type missing (docs/protocol/keyboards.md)',
+    { type: 'text', text: 'hi', keyboard: { Buttons: [button()] } },
+    'keyboard.Type',
+    'is required (must be "keyboard")',
+  ],
+  [
+    'keyboard Type null',
+    withKeyboard({ Type: null }),
+    'keyboard.Type',
+    'is required (must be "keyboard")',
+  ],
+  [
     'keyboard Buttons missing',
     { keyboard: { Type: 'keyboard' } },
     'keyboard.Buttons',

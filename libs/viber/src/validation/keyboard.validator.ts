@@ -36,7 +36,7 @@ import {
   joinPath,
 } from './validation-context';
 
-/** Documented ranges of keyboards, buttons and rich media (SPEC §7). */
+/** Documented ranges of keyboards, buttons and rich media (docs/protocol/keyboards.md). */
 export const VIBER_KEYBOARD_LIMITS = {
   /** Width of the keyboard grid and the widest button, in columns. */
   gridColumns: 6,
@@ -128,8 +128,10 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const FONT_SIZE = /<font\b[^>]*?\bsize\s*=\s*["']?([^"'\s>]*)/gi;
 
 /**
- * Values outside the documented tables that Viber's own rich-media example uses (SPEC
- * "Uncertain" 12). DESIGN: exactly these are sent with a warning instead of being refused.
+ * Values outside the documented tables that Viber's own rich-media example uses
+ * (docs/protocol/uncertain.md, "Documented rules Viber's own examples break"). Exactly these are
+ * sent with a warning instead of being refused, so that Viber's own example goes out unchanged
+ * (README, "Keyboards and rich media").
  */
 const DOCUMENTED_EXAMPLE_EXCEPTIONS: Readonly<Record<string, string>> = {
   TextSize: 'medium',
@@ -142,8 +144,9 @@ export function isViberColor(value: unknown): value is string {
 }
 
 /**
- * Checks a keyboard object (SPEC §7.2–7.3). Paths are reported from `path`,
- * e.g. `keyboard.Buttons[3].Columns`.
+ * Checks a keyboard object (docs/protocol/keyboards.md, "Keyboard object" and "Button object"):
+ * `Type: "keyboard"` is required (same note). Paths are reported from `path`, e.g.
+ * `keyboard.Buttons[3].Columns`.
  */
 export function validateKeyboard(ctx: ValidationContext, path: string, keyboard: unknown): void {
   if (!isRecord(keyboard)) {
@@ -151,9 +154,9 @@ export function validateKeyboard(ctx: ValidationContext, path: string, keyboard:
     return;
   }
   const at = (key: string): string => joinPath(path, key);
-  if (keyboard.Type !== undefined && keyboard.Type !== 'keyboard') {
-    ctx.fail(at('Type'), 'must be "keyboard"');
-  }
+  // Viber refuses a keyboard without Type (docs/protocol/keyboards.md).
+  if (keyboard.Type === undefined) ctx.fail(at('Type'), 'is required (must be "keyboard")');
+  else if (keyboard.Type !== 'keyboard') ctx.fail(at('Type'), 'must be "keyboard"');
   checkColor(ctx, at('BgColor'), keyboard.BgColor);
   checkBoolean(ctx, at('DefaultHeight'), keyboard.DefaultHeight);
   checkNumber(ctx, at('CustomDefaultHeight'), keyboard.CustomDefaultHeight, {
@@ -173,8 +176,8 @@ export function validateKeyboard(ctx: ValidationContext, path: string, keyboard:
 }
 
 /**
- * Checks a rich-media object (SPEC §7.4): the card size, every button (each must fit on a
- * card), and the number of cards the buttons lay out into (1–6).
+ * Checks a rich-media object (docs/protocol/keyboards.md, "Rich media"): the card size, every
+ * button (each must fit on a card), and the number of cards the buttons lay out into (1–6).
  */
 export function validateRichMedia(ctx: ValidationContext, path: string, richMedia: unknown): void {
   if (!isRecord(richMedia)) {
@@ -271,8 +274,8 @@ function cellCount(value: unknown, fallback: number, max: number): number {
 }
 
 /**
- * Checks one button (SPEC §7.3). `container` selects the `Rows` range: 1–2 on a keyboard,
- * 1–7 in rich media.
+ * Checks one button (docs/protocol/keyboards.md, "Button object"). `container` selects the
+ * `Rows` range: 1–2 on a keyboard, 1–7 in rich media.
  */
 export function validateButton(
   ctx: ValidationContext,
@@ -340,7 +343,7 @@ export function validateButton(
   if (!hasContent) ctx.fail(path, 'must have at least one of Text, BgMedia, Image, BgColor');
 }
 
-/** Checks `InternalBrowser` (API 3; SPEC §7.3). */
+/** Checks `InternalBrowser` (API 3; docs/protocol/keyboards.md, "InternalBrowser"). */
 function validateInternalBrowser(ctx: ValidationContext, path: string, browser: unknown): void {
   if (!isRecord(browser)) {
     ctx.fail(path, 'must be an object');

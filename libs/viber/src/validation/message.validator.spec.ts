@@ -32,11 +32,22 @@ describe('validateOutgoingMessage on the official examples', () => {
     'send_message.payment.json',
     'broadcast_message.json',
     'welcome_message.http_response_body.json',
-    'keyboard.internal_browser.reconstructed.json',
   ];
 
   it.each(clean)('%s passes with no error and no warning', (name) => {
     const ctx = check(fixture(name));
+    expect(ctx.issues).toEqual([]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('keyboard.internal_browser.reconstructed.json (an older doc copy) is refused only for its missing Type', () => {
+    // docs/protocol/keyboards.md: Viber answers "object has missing required properties (["Type"])".
+    const example = fixture('keyboard.internal_browser.reconstructed.json');
+    expect(check(example).issues).toEqual([
+      { path: 'keyboard.Type', message: 'is required (must be "keyboard")' },
+    ]);
+    const keyboard = { Type: 'keyboard', ...(example.keyboard as object) };
+    const ctx = check({ ...example, keyboard });
     expect(ctx.issues).toEqual([]);
     expect(ctx.warnings).toEqual([]);
   });
@@ -72,7 +83,7 @@ describe('min_api_version checks', () => {
   it('does not check an absent min_api_version (the client derives it)', () => {
     const ctx = check({
       ...richMedia,
-      keyboard: { Buttons: [{ ActionBody: 'a', Frame: {}, Text: 'x' }] },
+      keyboard: { Type: 'keyboard', Buttons: [{ ActionBody: 'a', Frame: {}, Text: 'x' }] },
     });
     expect(ctx.issues).toEqual([]);
     expect(ctx.warnings).toEqual([]);
@@ -165,6 +176,88 @@ describe('min_api_version checks', () => {
     expect(() => throwIfInvalid(ctx)).toThrow(
       'Invalid Viber payload: min_api_version must be at least 4 (keyboard.InputFieldState needs API 4)',
     );
+  });
+});
+
+describe('null fields count as absent (docs/protocol/null-fields.md)', () => {
+  it('accepts the body viber-bot 1.0.18 sends for a plain text: keyboard and chat_id null', () => {
+    const ctx = check({
+      sender: { name: 'Bot', avatar: null },
+      tracking_data: '""',
+      keyboard: null,
+      chat_id: null,
+      min_api_version: null,
+      type: 'text',
+      text: 'hi',
+    });
+    expect(ctx.issues).toEqual([]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('accepts null optional fields at every depth (rich media alt_text, button fields)', () => {
+    const ctx = check({
+      type: 'rich_media',
+      min_api_version: 2,
+      alt_text: null,
+      tracking_data: null,
+      rich_media: {
+        Type: 'rich_media',
+        BgColor: null,
+        Buttons: [{ ActionBody: 'a', Text: 'A', Frame: null, TextPaddings: null, Silent: null }],
+      },
+      keyboard: {
+        Type: 'keyboard',
+        InputFieldState: null,
+        Buttons: [{ ActionBody: 'b', Text: 'B', ActionType: null, InternalBrowser: null }],
+      },
+    });
+    expect(ctx.issues).toEqual([]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('does not count a null field towards min_api_version', () => {
+    const ctx = check({
+      type: 'text',
+      text: 'hi',
+      min_api_version: 1,
+      keyboard: {
+        Type: 'keyboard',
+        InputFieldState: null,
+        Buttons: [{ ActionBody: 'a', Text: 'A', Map: null }],
+      },
+    });
+    expect(ctx.issues).toEqual([]);
+  });
+
+  it('reports a required field sent as null as required, and a null button as not an object', () => {
+    expect(check({ type: 'text', text: null }).issues).toEqual([
+      { path: 'text', message: 'is required' },
+    ]);
+    expect(check({ type: null, keyboard: null }).issues).toEqual([
+      { path: 'type', message: 'is required (or send a keyboard)' },
+    ]);
+    expect(check({ type: 'contact', contact: null }).issues).toEqual([
+      { path: 'contact', message: 'is required (an object with name and phone_number)' },
+    ]);
+    expect(check({ keyboard: { Type: null, Buttons: [null] } }).issues).toEqual([
+      { path: 'keyboard.Type', message: 'is required (must be "keyboard")' },
+      { path: 'keyboard.Buttons[0]', message: 'must be an object' },
+    ]);
+  });
+
+  it('still refuses a present field of the wrong type', () => {
+    expect(check({ type: 'text', text: 'hi', keyboard: 'none' }).issues).toEqual([
+      { path: 'keyboard', message: 'must be an object' },
+    ]);
+    expect(check({ type: 'text', text: 'hi', tracking_data: 5 }).issues).toEqual([
+      { path: 'tracking_data', message: 'must be a string' },
+    ]);
+  });
+
+  it('does not change the message it checks', () => {
+    const message = { type: 'text', text: 'hi', keyboard: null };
+    check(message);
+    expect(message).toEqual({ type: 'text', text: 'hi', keyboard: null });
   });
 });
 

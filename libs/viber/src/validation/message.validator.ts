@@ -8,6 +8,7 @@ import {
   checkString,
   isRecord,
   joinPath,
+  withoutNullFields,
 } from './validation-context';
 
 const MESSAGE_TYPES = new Set([
@@ -23,24 +24,27 @@ const MESSAGE_TYPES = new Set([
   'payment',
 ]);
 
-/** Extensions a `picture` message's media URL path may end with (SPEC §6). */
+/** Extensions a `picture` message's media URL path may end with (docs/protocol/messages.md). */
 export const VIBER_PICTURE_EXTENSIONS: readonly string[] = ['jpg', 'jpeg', 'png', 'gif'];
-/** Extensions a `video` message's media URL path may end with (SPEC §6). */
+/** Extensions a `video` message's media URL path may end with (docs/protocol/messages.md). */
 export const VIBER_VIDEO_EXTENSIONS: readonly string[] = ['mp4'];
 
 /**
  * Checks one outgoing message (without its receiver) against the documented rules:
  * required fields per type, lengths, ranges, media URL extensions, the forbidden file
  * extensions, keyboards and rich media, and an explicit `min_api_version` against the
- * features used. Problems are added to `ctx`; `path` prefixes every reported field.
+ * features used. A field whose value is `null` counts as absent, as Viber treats it
+ * (docs/protocol/null-fields.md): `keyboard: null` is no keyboard, `text: null` a missing text.
+ * Problems are added to `ctx`; `path` prefixes every reported field.
  */
 export function validateOutgoingMessage(ctx: ValidationContext, message: unknown, path = ''): void {
   if (!isRecord(message)) {
     ctx.fail(path || 'message', 'must be an object');
     return;
   }
-  validateMessageFields(ctx, message, path);
-  validateMinApiVersion(ctx, message, path);
+  const present = withoutNullFields(message) as Record<string, unknown>;
+  validateMessageFields(ctx, present, path);
+  validateMinApiVersion(ctx, present, path);
 }
 
 function validateMessageFields(

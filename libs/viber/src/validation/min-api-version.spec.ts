@@ -39,6 +39,24 @@ const GATED: ReadonlyArray<[string, number, string, ViberOutgoingMessage]> = [
     withButton({ InternalBrowser: { Mode: 'partial-size' } }),
   ],
   [
+    'button ActionType share-phone',
+    3,
+    'keyboard.Buttons[0].ActionType "share-phone"',
+    withButton({ ActionType: 'share-phone' }),
+  ],
+  [
+    'button ActionType location-picker',
+    3,
+    'keyboard.Buttons[0].ActionType "location-picker"',
+    withButton({ ActionType: 'location-picker' }),
+  ],
+  [
+    'button ActionType none',
+    3,
+    'keyboard.Buttons[0].ActionType "none"',
+    withButton({ ActionType: 'none' }),
+  ],
+  [
     'keyboard ButtonsGroupColumns',
     4,
     'keyboard.ButtonsGroupColumns',
@@ -240,6 +258,27 @@ describe('deriveMinApiVersion', () => {
     expect(listApiFeatures(textWithStray)).toEqual([]);
   });
 
+  it.each(['reply', 'open-url', 'buy', undefined, 'constructor', 3])(
+    'does not gate ActionType %p',
+    (ActionType) => {
+      const message = withButton({ ActionType } as Partial<ViberButton>);
+      expect(listApiFeatures(message)).toEqual([]);
+      expect(deriveMinApiVersion(message)).toBe(1);
+    },
+  );
+
+  it('gates share-phone / location-picker / none in rich media too, with their path', () => {
+    expect(listApiFeatures(richMedia({}, { ActionType: 'location-picker' }))).toEqual([
+      { path: 'type', feature: 'rich_media', level: 2 },
+      {
+        path: 'rich_media.Buttons[0].ActionType',
+        feature: 'rich_media.Buttons[0].ActionType "location-picker"',
+        level: 3,
+      },
+    ]);
+    expect(deriveMinApiVersion(richMedia({}, { ActionType: 'none' }))).toBe(3);
+  });
+
   it('tolerates malformed input', () => {
     expect(listApiFeatures('text')).toEqual([]);
     expect(listApiFeatures({ keyboard: { Buttons: [null, 'x'] } })).toEqual([]);
@@ -292,6 +331,25 @@ describe('validateMinApiVersion', () => {
     for (const declared of [4, 5, 10]) {
       const ctx = validate(keyboardMessage(declared, { InputFieldState: 'hidden' }));
       expect(ctx.issues).toEqual([]);
+      expect(ctx.warnings).toEqual([]);
+    }
+  });
+
+  const check = (message: unknown): ValidationContext => {
+    const ctx = new ValidationContext();
+    validateMinApiVersion(ctx, message);
+    return ctx;
+  };
+
+  it('refuses an explicit level below what a share-phone / location-picker / none button needs', () => {
+    for (const action of ['share-phone', 'location-picker', 'none'] as const) {
+      const ctx = check({ ...withButton({ ActionType: action }), min_api_version: 2 });
+      expect(ctx.issues).toEqual([
+        {
+          path: 'min_api_version',
+          message: `must be at least 3 (keyboard.Buttons[0].ActionType "${action}" needs API 3)`,
+        },
+      ]);
       expect(ctx.warnings).toEqual([]);
     }
   });
@@ -375,5 +433,12 @@ describe('validateMinApiVersion', () => {
   it('does not fail or warn when nothing is gated', () => {
     const ctx = validate({ type: 'text', text: 'hi', min_api_version: 1 });
     expect([ctx.issues, ctx.warnings]).toEqual([[], []]);
+  });
+
+  it('accepts such a button with min_api_version 3, and leaves an absent value to the client', () => {
+    expect(
+      check({ ...withButton({ ActionType: 'share-phone' }), min_api_version: 3 }).issues,
+    ).toEqual([]);
+    expect(check(withButton({ ActionType: 'share-phone' })).issues).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 import type { ViberOutgoingMessage } from '../types/message.types';
 import { ValidationContext, isRecord, joinPath } from './validation-context';
 
-/** One feature of a message that needs a client API level above 1 (SPEC §8). */
+/**
+ * One feature of a message that needs a client API level above 1
+ * (docs/protocol/api-versions.md).
+ */
 export interface ViberApiFeature {
   /** Where the feature is used, relative to the message, e.g. `keyboard.InputFieldState`. */
   path: string;
@@ -11,10 +14,10 @@ export interface ViberApiFeature {
   level: number;
 }
 
-/** API levels of the gated message types (SPEC §8). */
+/** API levels of the gated message types (docs/protocol/api-versions.md). */
 const MESSAGE_TYPE_LEVELS: Readonly<Record<string, number>> = { rich_media: 2, payment: 10 };
 
-/** API levels of keyboard / rich-media container fields (SPEC §7.2, §8). */
+/** API levels of keyboard / rich-media container fields (docs/protocol/api-versions.md). */
 const KEYBOARD_FIELD_LEVELS: Readonly<Record<string, number>> = {
   CustomDefaultHeight: 3,
   HeightScale: 3,
@@ -25,12 +28,13 @@ const KEYBOARD_FIELD_LEVELS: Readonly<Record<string, number>> = {
 };
 
 /**
- * Rich media's `ButtonsGroupColumns/Rows` are part of the rich-media payload itself (SPEC §7.4;
- * the official example sends them with API 1), so only the other container fields are gated.
+ * Rich media's `ButtonsGroupColumns/Rows` are part of the rich-media payload itself
+ * (docs/protocol/keyboards.md, "Rich media"; the official example sends them with API 1), so
+ * only the other container fields are gated.
  */
 const RICH_MEDIA_FIELD_LEVELS: Readonly<Record<string, number>> = { HeightScale: 3 };
 
-/** API levels of button fields (SPEC §7.3, §8). */
+/** API levels of button fields (docs/protocol/api-versions.md). */
 const BUTTON_FIELD_LEVELS: Readonly<Record<string, number>> = {
   InternalBrowser: 3,
   TextPaddings: 4,
@@ -42,7 +46,17 @@ const BUTTON_FIELD_LEVELS: Readonly<Record<string, number>> = {
   MediaPlayer: 6,
 };
 
-/** HTML tags of button text that need API 4 (SPEC §7.3). */
+/**
+ * Button `ActionType` values that need API 3: below it Viber's keyboard schema only knows
+ * `reply` and `open-url` (docs/protocol/api-versions.md).
+ */
+const ACTION_TYPE_LEVELS: ReadonlyMap<unknown, number> = new Map([
+  ['share-phone', 3],
+  ['location-picker', 3],
+  ['none', 3],
+]);
+
+/** HTML tags of button text that need API 4 (docs/protocol/keyboards.md, "Button object"). */
 const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: number }> = [
   { tag: '<s>', pattern: /<s(?:\s[^>]*)?>/i, level: 4 },
   { tag: '<font size>', pattern: /<font\b[^>]*?\bsize\s*=/i, level: 4 },
@@ -51,8 +65,9 @@ const TEXT_TAG_LEVELS: ReadonlyArray<{ tag: string; pattern: RegExp; level: numb
 /**
  * Lists every feature of `message` that needs an API level above 1, in payload order: the
  * message type (`rich_media` → 2, `payment` → 10), keyboard and rich-media fields, button
- * fields, API-4 tags in button text, and the API-6 parts of `InternalBrowser`. Tolerates
- * malformed input (non-objects are skipped).
+ * fields and `ActionType` values (`share-phone`, `location-picker`, `none` → 3), API-4 tags in
+ * button text, and the API-6 parts of `InternalBrowser`. Tolerates malformed input (non-objects
+ * are skipped).
  */
 export function listApiFeatures(message: unknown): ViberApiFeature[] {
   const features: ViberApiFeature[] = [];
@@ -95,6 +110,11 @@ function collectButton(
   for (const [key, level] of Object.entries(BUTTON_FIELD_LEVELS)) {
     if (button[key] !== undefined) add(joinPath(path, key), level);
   }
+  const actionLevel = ACTION_TYPE_LEVELS.get(button.ActionType);
+  if (actionLevel !== undefined) {
+    const actionPath = joinPath(path, 'ActionType');
+    add(actionPath, actionLevel, `${actionPath} "${String(button.ActionType)}"`);
+  }
   if (typeof button.Text === 'string') {
     for (const { tag, pattern, level } of TEXT_TAG_LEVELS) {
       if (pattern.test(button.Text))
@@ -113,9 +133,10 @@ function collectButton(
 }
 
 /**
- * The lowest `min_api_version` that renders every feature `message` uses (SPEC §8): 1 when
- * nothing is gated, 2 for rich media, 3 for `InternalBrowser` / `CustomDefaultHeight` /
- * `HeightScale`, 4 for `InputFieldState` / `ButtonsGroup*` on keyboards / `TextPaddings` /
+ * The lowest `min_api_version` that renders every feature `message` uses
+ * (docs/protocol/api-versions.md): 1 when nothing is gated, 2 for rich media, 3 for
+ * `InternalBrowser` / `CustomDefaultHeight` / `HeightScale` / `share-phone`, `location-picker`
+ * and `none` buttons, 4 for `InputFieldState` / `ButtonsGroup*` on keyboards / `TextPaddings` /
  * `<s>` and `<font size>` in button text, 6 for `Map` / `Frame` / `MediaPlayer` /
  * `FavoritesMetadata` / `TextShouldFit` / scale types / `send-to-bot`, 10 for payments.
  * The message's own `min_api_version` is ignored.
@@ -128,8 +149,9 @@ export function deriveMinApiVersion(message: ViberOutgoingMessage): number {
  * Checks an explicit `min_api_version` against the features the message uses: lower than a
  * feature needs is an error naming the field and the feature, e.g.
  * `min_api_version must be at least 4 (keyboard.InputFieldState needs API 4)`. The one
- * exception (DESIGN, SPEC "Uncertain" 12): `rich_media` with `min_api_version: 1`, as in
- * Viber's own example, is only a warning. An absent or malformed value is not checked here.
+ * exception (docs/protocol/uncertain.md, "Documented rules Viber's own examples break"):
+ * `rich_media` with `min_api_version: 1`, as in Viber's own example, is only a warning. An
+ * absent or malformed value is not checked here.
  */
 export function validateMinApiVersion(ctx: ValidationContext, message: unknown, path = ''): void {
   if (!isRecord(message)) return;

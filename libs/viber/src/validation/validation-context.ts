@@ -2,7 +2,8 @@ import type { ViberValidationIssue } from '../errors/viber-validation.error';
 
 /**
  * Collects the issues found while checking one payload. Documented rules that Viber's own
- * examples break are reported through `warn` instead (DESIGN: exactly those three cases).
+ * examples break are reported through `warn` instead, exactly those three cases
+ * (docs/protocol/uncertain.md, "Documented rules Viber's own examples break").
  */
 export class ValidationContext {
   /** Errors: the payload must not be sent. */
@@ -30,6 +31,22 @@ export function joinPath(parent: string, key: string | number): string {
 /** A plain object (not null, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A copy of `value` without the object keys whose value is `null`, at every depth: Viber treats
+ * a field sent as `null` like an absent one (docs/protocol/null-fields.md), so an optional
+ * field may be `null` and a required one sent as `null` is missing. Array items are kept (a
+ * `null` button is still an error). Anything that is not an object or an array is returned as is.
+ */
+export function withoutNullFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNullFields);
+  if (!isRecord(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== null) copy[key] = withoutNullFields(field);
+  }
+  return copy;
 }
 
 /** Checks an optional string's type and maximum length. Returns the string when valid. */

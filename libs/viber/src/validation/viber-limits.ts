@@ -1,4 +1,4 @@
-/** Documented limits of the Viber REST Bot API (SPEC §1, §6, §8). */
+/** Documented limits of the Viber REST Bot API (docs/protocol/limits.md). */
 export const VIBER_LIMITS = {
   /** Whole request JSON, in bytes (30 KB). */
   requestBytes: 30 * 1024,
@@ -30,7 +30,10 @@ export const VIBER_LIMITS = {
   onlineIds: 100,
 } as const;
 
-/** File extensions Viber refuses to send (SPEC §6), lower case without the dot. */
+/**
+ * File extensions Viber refuses to send (docs/protocol/messages.md, "Forbidden file extensions"),
+ * lower case without the dot.
+ */
 export const VIBER_FORBIDDEN_FILE_EXTENSIONS: ReadonlySet<string> = new Set([
   // Windows
   'bat',

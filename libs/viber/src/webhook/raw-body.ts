@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLargeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  RequestTimeoutException,
+} from '@nestjs/common';
+import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 export interface ViberWebhookRequest {
@@ -17,52 +22,68 @@ export interface ViberWebhookRequest {
 /** Where the guard leaves the raw body for the controller. */
 export const VIBER_RAW_BODY: unique symbol = Symbol('nestjs-viber:raw-body');
 
-/** How to fix a missing raw body; part of the error message. */
-export const RAW_BODY_FIX =
-  'the Viber webhook needs the exact request bytes to check signatures: create the app with ' +
-  '`NestFactory.create(AppModule, { rawBody: true })` (Express and Fastify)';
-
-/** Raised when the raw body is not available (rawBody not enabled). */
-export class ViberRawBodyUnavailableError extends Error {
-  constructor() {
-    super(`nestjs-viber: ${RAW_BODY_FIX}`);
-    this.name = 'ViberRawBodyUnavailableError';
-  }
-}
-
 function nodeRequest(request: ViberWebhookRequest): IncomingMessage | undefined {
   if (request.raw && typeof request.raw.on === 'function') return request.raw;
   const candidate = request as unknown as IncomingMessage;
   return typeof candidate.on === 'function' ? candidate : undefined;
 }
 
-/** Reads an unconsumed request stream (no body parser ran), refusing more than `limit` bytes. */
-function readStream(stream: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads an unconsumed request stream, refusing more than `limit` bytes (413) and a body that
+ * does not arrive within `timeoutMs` (408). Never leaves a listener or timer behind.
+ */
+function readStream(stream: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (!error) {
+        resolve(Buffer.concat(chunks, size));
+        return;
+      }
+      // Drain what is left, so the connection can carry the answer.
+      stream.resume();
+      reject(error);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        stream.off('data', onData);
-        stream.resume();
-        reject(new PayloadTooLargeException(`Body is larger than ${limit} bytes`));
+        finish(new PayloadTooLargeException(`Body is larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
     };
+    const onEnd = (): void => finish();
+    const onError = (error: Error): void => finish(error);
+    const onClose = (): void =>
+      finish(new BadRequestException('The client closed the connection before the whole body'));
+    const timer = setTimeout(
+      () => finish(new RequestTimeoutException(`Body not received within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     stream.on('data', onData);
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
   });
 }
 
 /**
- * Returns the exact bytes of the request body: Nest's `req.rawBody` (rawBody: true), or the
- * request stream when no body parser consumed it. Never re-serializes a parsed body: when the
- * body was parsed and the bytes are gone, it throws {@link ViberRawBodyUnavailableError}.
+ * Returns the exact bytes of the request body: the request stream when no body parser
+ * consumed it (the webhook route, see `installWebhookIntake`), else Nest's `req.rawBody`
+ * (rawBody: true). Never re-serializes a parsed body: when the body was parsed and the bytes
+ * are gone, it throws {@link ViberRawBodyUnavailableError}.
  */
-export async function readRawBody(request: ViberWebhookRequest, limit: number): Promise<Buffer> {
+export async function readRawBody(
+  request: ViberWebhookRequest,
+  limit: number,
+  timeoutMs: number,
+): Promise<Buffer> {
   const cached = request[VIBER_RAW_BODY];
   if (Buffer.isBuffer(cached)) return cached;
   let raw: Buffer | undefined = Buffer.isBuffer(request.rawBody) ? request.rawBody : undefined;
@@ -73,7 +94,7 @@ export async function readRawBody(request: ViberWebhookRequest, limit: number): 
   if (!raw) {
     const stream = nodeRequest(request);
     if (stream && stream.readable && !stream.readableEnded && request.body === undefined) {
-      raw = await readStream(stream, limit);
+      raw = await readStream(stream, limit, timeoutMs);
     }
   }
   if (!raw) {

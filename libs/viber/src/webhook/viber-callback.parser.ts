@@ -1,27 +1,23 @@
 import { validateSync, type ValidationError } from 'class-validator';
+import { ViberCallbackParseError } from '../errors/viber-callback-parse.error';
 import { parseJsonLossless } from '../json/lossless-json';
 import type { ViberCallback, ViberEventName } from '../types/callback.types';
 import {
   ViberClientStatusCallbackDto,
-  ViberClientStatusDto,
   ViberConversationStartedCallbackDto,
   ViberMessageCallbackDto,
   ViberSubscribedCallbackDto,
   ViberUserIdCallbackDto,
   ViberWebhookCallbackDto,
 } from './dto/viber-callback.dto';
-import {
-  ViberContactDto,
-  ViberIncomingMessageDto,
-  ViberLocationDto,
-} from './dto/viber-incoming-message.dto';
-import { ViberUserDto } from './dto/viber-user.dto';
-import { isValidCallbackFast } from './viber-callback.fast-validator';
+import type { DtoClass } from './dto/validate-nested-dto.decorator';
+import { DTO_VALIDATOR_OPTIONS, compileDtoValidator, hydrateDto } from './dto-validator.compiler';
 
-type DtoClass = new () => object;
-
-/** The schema of each known event. */
-const EVENT_SCHEMAS: ReadonlyMap<string, DtoClass> = new Map<ViberEventName, DtoClass>([
+/**
+ * The schema of each known event. Everything else about a callback's shape (fields, rules,
+ * nested objects) is declared on these DTOs.
+ */
+export const EVENT_SCHEMAS: ReadonlyMap<string, DtoClass> = new Map<ViberEventName, DtoClass>([
   ['webhook', ViberWebhookCallbackDto],
   ['subscribed', ViberSubscribedCallbackDto],
   ['unsubscribed', ViberUserIdCallbackDto],
@@ -33,26 +29,6 @@ const EVENT_SCHEMAS: ReadonlyMap<string, DtoClass> = new Map<ViberEventName, Dto
   ['client_status', ViberClientStatusCallbackDto],
 ]);
 
-/** Nested objects of each schema. */
-const NESTED: ReadonlyMap<DtoClass, Readonly<Record<string, DtoClass>>> = new Map<
-  DtoClass,
-  Record<string, DtoClass>
->([
-  [ViberSubscribedCallbackDto, { user: ViberUserDto }],
-  [ViberConversationStartedCallbackDto, { user: ViberUserDto }],
-  [ViberMessageCallbackDto, { sender: ViberUserDto, message: ViberIncomingMessageDto }],
-  [ViberIncomingMessageDto, { location: ViberLocationDto, contact: ViberContactDto }],
-  [ViberClientStatusCallbackDto, { user: ViberUserDto, status: ViberClientStatusDto }],
-]);
-
-/** The body is not a valid callback; answered 400 with this short reason. */
-export class ViberCallbackParseError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'ViberCallbackParseError';
-  }
-}
-
 /** A parsed body: a validated callback, or an event this library does not know (answered 200). */
 export type ParsedViberCallback =
   | { readonly known: true; readonly callback: ViberCallback }
@@ -62,42 +38,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
   );
-}
-
-/** Gives a parsed object (and its known nested objects) the prototype of its schema. */
-function hydrate(value: unknown, schema: DtoClass): void {
-  if (!isPlainObject(value)) return;
-  Object.setPrototypeOf(value, schema.prototype);
-  const nested = NESTED.get(schema);
-  if (!nested) return;
-  for (const key of Object.keys(nested)) {
-    if (Object.prototype.hasOwnProperty.call(value, key)) hydrate(value[key], nested[key]!);
-  }
-}
-
-/**
- * The validator finds an object's schema through `value.constructor`: an own `constructor` key
- * (in the callback or one of its validated objects) would shadow it. Returns the path of one.
- */
-function findOwnConstructorKey(
-  value: Record<string, unknown>,
-  schema: DtoClass,
-  path = 'body',
-): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(value, 'constructor')) return path;
-  const nested = NESTED.get(schema);
-  if (!nested) return undefined;
-  for (const key of Object.keys(nested)) {
-    const child = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
-    if (!isPlainObject(child)) continue;
-    const found = findOwnConstructorKey(
-      child,
-      nested[key]!,
-      path === 'body' ? key : `${path}.${key}`,
-    );
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The first broken rule, with its path: `sender.id must be a string`. */
@@ -138,21 +78,29 @@ export function parseViberCallback(raw: Buffer): ParsedViberCallback {
   if (!schema) {
     return { known: false, event, body: value };
   }
-  const shadowed = findOwnConstructorKey(value, schema);
+  // class-validator finds an object's rules through `value.constructor`: the parsed objects
+  // get their DTO's prototype, and an own `constructor` key (which would hide it) is refused.
+  const shadowed = hydrateDto(value, schema);
   if (shadowed !== undefined) {
     throw new ViberCallbackParseError(
-      `Invalid ${event} callback: ${shadowed} must not have a "constructor" field`,
+      `Invalid ${event} callback: ${shadowed || 'body'} must not have a "constructor" field`,
     );
   }
-  hydrate(value, schema);
-  // Valid callbacks (nearly all) pass the fast check; class-validator runs only to explain a
-  // rejection, so every answer stays the same.
-  if (isValidCallbackFast(event, value) === true) {
-    return { known: true, callback: value as unknown as ViberCallback };
+  // Valid callbacks (nearly all) pass the check compiled from the DTOs; class-validator runs
+  // only to explain a rejection, so every answer stays the same.
+  const validator = compileDtoValidator(schema);
+  let valid = false;
+  if (validator.fallback === undefined) {
+    try {
+      valid = validator.check(value);
+    } catch {
+      // validateSync below meets the same shape and decides.
+    }
   }
+  if (valid) return { known: true, callback: value as unknown as ViberCallback };
   let errors: ValidationError[];
   try {
-    errors = validateSync(value, { forbidUnknownValues: true, stopAtFirstError: true });
+    errors = validateSync(value, DTO_VALIDATOR_OPTIONS);
   } catch {
     // A hostile shape the validator cannot walk is an invalid callback, never a 500.
     throw new ViberCallbackParseError(`Invalid ${event} callback`);

@@ -1,47 +1,45 @@
 import {
-  ForbiddenException,
+  HttpException,
   Inject,
   Injectable,
   InternalServerErrorException,
   Logger,
-  PayloadTooLargeException,
-  ServiceUnavailableException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { ViberBot } from '../bot/viber-bot';
-import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
-import { readRawBody, ViberRawBodyUnavailableError, type ViberWebhookRequest } from './raw-body';
-import { verifyViberSignature } from './viber-signature';
-
-/** Header Viber signs callbacks with. */
-export const VIBER_SIGNATURE_HEADER = 'x-viber-content-signature';
+import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
+import { VIBER_MODULE_BOT } from '../viber.constants';
+import type { ViberWebhookRequest } from './raw-body';
+import { admitWebhookRequest, refusalBody } from './webhook-admission';
 
 /**
  * Lets a webhook request through only when it is signed by the bot's token: HMAC-SHA256 (hex)
  * of the exact raw body, from the `X-Viber-Content-Signature` header or, when the header is
- * absent, the `sig` query parameter; compared in constant time. Answers 403 (never echoing the
- * body) for a missing, malformed or wrong signature and 413 for a body over the size limit.
+ * absent, the `sig` query parameter; compared in constant time. The checks (see
+ * `admitWebhookRequest`) run without parsing anything: 503 while shutting down, 413 for a body
+ * over the limit, 403 for a missing or malformed signature before the body is read, 408 for a
+ * body that stalls, 403 for a wrong signature. The body is never echoed; each refusal is logged,
+ * rate-limited, without body or token.
+ * @internal
  */
 @Injectable()
 export class ViberSignatureGuard implements CanActivate {
   private readonly logger = new Logger(ViberSignatureGuard.name);
   private rawBodyProblemLogged = false;
 
-  constructor(@Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot) {}
+  constructor(
+    @Inject(VIBER_MODULE_BOT) private readonly bot: ViberBot,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   /** Checks the signature; leaves the raw body on the request for the controller. */
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.bot.closing) throw new ServiceUnavailableException('The bot is shutting down');
-    const request = context.switchToHttp().getRequest<ViberWebhookRequest>();
-    const limit = this.bot.options.webhook.maxBodyBytes;
-    const lengthHeader = request.headers['content-length'];
-    if (typeof lengthHeader === 'string' && Number(lengthHeader) > limit) {
-      throw new PayloadTooLargeException(`Body is larger than ${limit} bytes`);
-    }
-    let raw: Buffer;
+    const http = context.switchToHttp();
+    let admission;
     try {
-      raw = await readRawBody(request, limit);
+      admission = await admitWebhookRequest(this.bot, http.getRequest<ViberWebhookRequest>());
     } catch (error) {
       if (error instanceof ViberRawBodyUnavailableError) {
         if (!this.rawBodyProblemLogged) {
@@ -52,15 +50,12 @@ export class ViberSignatureGuard implements CanActivate {
       }
       throw error;
     }
-    if (raw.length > limit)
-      throw new PayloadTooLargeException(`Body is larger than ${limit} bytes`);
-    const header = request.headers[VIBER_SIGNATURE_HEADER];
-    const signature = header !== undefined ? header : request.query?.sig;
-    if (!verifyViberSignature(raw, signature, this.bot.options.token)) {
-      throw new ForbiddenException(
-        signature === undefined ? 'Missing Viber signature' : 'Invalid Viber signature',
-      );
+    const { refusal } = admission;
+    if (refusal === undefined) return true;
+    // The rest of a refused upload is not worth reading: close the connection after the answer.
+    if (refusal.close) {
+      this.adapterHost.httpAdapter?.setHeader(http.getResponse(), 'Connection', 'close');
     }
-    return true;
+    throw new HttpException(refusalBody(refusal), refusal.status);
   }
 }

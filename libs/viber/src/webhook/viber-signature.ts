@@ -1,6 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** Header Viber signs callbacks with (lower-case, as Node presents request headers). */
+export const VIBER_SIGNATURE_HEADER = 'x-viber-content-signature';
+
 const SIGNATURE_FORMAT = /^[0-9a-f]{64}$/;
+
+/** True when `signature` has the form Viber sends: 64 lowercase hex digits. */
+export function isViberSignatureFormat(signature: unknown): signature is string {
+  return typeof signature === 'string' && SIGNATURE_FORMAT.test(signature);
+}
 
 /** The signature Viber puts on a callback: lowercase hex HMAC-SHA256 of the body, keyed by the token. */
 export function computeViberSignature(body: string | Buffer, token: string): string {
@@ -12,7 +20,7 @@ export function computeViberSignature(body: string | Buffer, token: string): str
  * exact format Viber sends is accepted: 64 lowercase hex digits (no prefix, no upper case).
  */
 export function verifyViberSignature(rawBody: Buffer, signature: unknown, token: string): boolean {
-  if (typeof signature !== 'string' || !SIGNATURE_FORMAT.test(signature)) return false;
+  if (!isViberSignatureFormat(signature)) return false;
   const expected = createHmac('sha256', token).update(rawBody).digest();
   return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
 }

@@ -16,36 +16,31 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ViberBot } from '../bot/viber-bot';
-import { VIBER_BOT_INSTANCE } from '../module/viber-module.tokens';
+import { VIBER_MODULE_BOT } from '../viber.constants';
 import { VIBER_RAW_BODY, type ViberWebhookRequest } from './raw-body';
-import { ViberCallbackParseError } from './viber-callback.parser';
+import { ViberCallbackParseError } from '../errors/viber-callback-parse.error';
 import { ViberSignatureGuard } from './viber-signature.guard';
 
-/** Nest's metadata key of a controller's path. */
-const PATH_METADATA = 'path';
-
-/** A webhook controller class made for one bot. */
-export type ViberWebhookControllerClass = Type<unknown> & {
-  /** Sets the route the controller serves (done once the bot's options are resolved). */
-  setPath(path: string): void;
-};
+/**
+ * A webhook controller class made for one bot.
+ * @internal
+ */
+export type ViberWebhookControllerClass = Type<unknown>;
 
 /**
  * Creates the webhook controller of one bot: `POST {webhook.path}` behind
  * {@link ViberSignatureGuard}; other methods on the path are answered 405. The answer is written
- * directly (no interceptor can reshape the welcome message Viber reads).
+ * directly (no interceptor can reshape the welcome message Viber reads). Without `path` (options
+ * from `forRootAsync`), the path is set once the options are resolved, before routes exist.
+ * @internal
  */
-export function createViberWebhookController(): ViberWebhookControllerClass {
-  @Controller({ version: VERSION_NEUTRAL })
+export function createViberWebhookController(path?: string): ViberWebhookControllerClass {
+  @Controller({ path, version: VERSION_NEUTRAL })
   class ViberWebhookController {
     constructor(
-      @Inject(VIBER_BOT_INSTANCE) private readonly bot: ViberBot,
+      @Inject(VIBER_MODULE_BOT) private readonly bot: ViberBot,
       private readonly adapterHost: HttpAdapterHost,
     ) {}
-
-    static setPath(path: string): void {
-      Reflect.defineMetadata(PATH_METADATA, path, ViberWebhookController);
-    }
 
     /** Receives a signed callback. */
     @Post()
@@ -56,7 +51,10 @@ export function createViberWebhookController(): ViberWebhookControllerClass {
       try {
         answer = await this.bot.receive(raw);
       } catch (error) {
-        if (error instanceof ViberCallbackParseError) throw new BadRequestException(error.reason);
+        if (error instanceof ViberCallbackParseError) {
+          this.bot.refusals.refused('invalid callback', 400, error.reason);
+          throw new BadRequestException(error.reason);
+        }
         throw error;
       }
       const adapter = this.adapterHost.httpAdapter;

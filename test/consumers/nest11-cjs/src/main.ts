@@ -143,6 +143,14 @@ async function main(): Promise<void> {
       body: JSON.stringify({ event: 'webhook', timestamp: Date.now(), message_token: 1 }),
     });
     check(forged.status === 403, `a callback with a wrong signature is refused (${forged.status})`);
+
+    // The chat page's browser script is a file the package ships next to the compiled code.
+    const chat = await fetch(emulator.chatUrl);
+    const html = await chat.text();
+    check(
+      chat.status === 200 && html.includes('new EventSource('),
+      `the emulator serves its chat page with the browser script (${chat.status}, ${html.length} chars)`,
+    );
   } finally {
     await app?.close();
     await emulator.close();

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type * as http from 'node:http';
-import { isRecord, type ViberButton, type ViberIncomingMessage } from 'nestjs-viber';
+import {
+  type ViberButton,
+  type ViberIncomingMessage,
+  type ViberValidationIssue,
+} from 'nestjs-viber';
+import { isRecord } from 'nestjs-viber/internal';
 import { stringifyJson } from '../raw-json.util';
 import type { SimulatedUser, UserSendOptions } from '../simulated-user.model';
 import { ViberEmulatorError } from '../viber-emulator.error';
-import type { ViberEmulator } from '../viber-emulator.server';
 import type {
   EmulatorApiRequest,
   EmulatorBotMessage,
@@ -15,10 +19,10 @@ import type {
   EmulatorTranscriptEntry,
 } from '../viber-emulator.types';
 import { ChatEventStream } from './chat-event.stream';
+import type { ChatPageHost } from './chat-page.host';
 import { renderChatPage } from './chat-page.html';
 import {
   CHAT_PAGE_API_PREFIX,
-  CHAT_PAGE_SAMPLES,
   type ChatPageConversation,
   type ChatPageEntry,
   type ChatPageEvents,
@@ -82,7 +86,7 @@ export class ChatPageRouter {
   >();
   private readonly listeners: ChatPageListeners;
 
-  constructor(private readonly emulator: ViberEmulator) {
+  constructor(private readonly emulator: ChatPageHost) {
     this.listeners = {
       userAdded: (user) => this.publish('user', summarize(user)),
       userActivity: (activity) => this.onActivity(activity),
@@ -259,8 +263,12 @@ export class ChatPageRouter {
     wait: UserSendOptions,
   ): Promise<{ ok: true; action: string; url?: string }> {
     if (typeof input.actionBody === 'string') {
-      await user.tap(input.actionBody, wait);
-      return { ok: true, action: 'reply' };
+      const actionBody = input.actionBody;
+      const type = user.keyboard?.Buttons.find((b) => b.ActionBody === actionBody)?.ActionType;
+      await user.tap(actionBody, wait);
+      // The simulated user acts as the button says (share-phone: a contact, …).
+      const action = type === 'share-phone' || type === 'location-picker' ? type : 'reply';
+      return { ok: true, action };
     }
     const { token, from, index } = input;
     if (typeof token !== 'string' || (from !== 'keyboard' && from !== 'rich_media')) {
@@ -299,14 +307,10 @@ export class ChatPageRouter {
         await user.tap(ActionBody, options);
         return action === 'open-url' ? { ok: true, action, url: ActionBody } : { ok: true, action };
       case 'share-phone':
-        await user.sendContact(user.name, CHAT_PAGE_SAMPLES.phoneNumber, options);
+        await user.sendContact(user.name, user.sharedPhoneNumber, options);
         return { ok: true, action };
       case 'location-picker':
-        await user.sendLocation(
-          CHAT_PAGE_SAMPLES.location.lat,
-          CHAT_PAGE_SAMPLES.location.lon,
-          options,
-        );
+        await user.sendLocation(user.pickedLocation.lat, user.pickedLocation.lon, options);
         return { ok: true, action };
       default:
         // `none` (and `buy`, which needs a payment provider): nothing is sent.
@@ -363,6 +367,7 @@ export class ChatPageRouter {
       message: record.message,
       status: receipt?.status ?? 'sent',
       ...(receipt?.desc !== undefined ? { statusDetail: receipt.desc } : {}),
+      ...(record.warnings.length > 0 ? { warnings: record.warnings.map(describeIssue) } : {}),
       timestamp: record.timestamp,
     };
   }
@@ -410,19 +415,27 @@ export class ChatPageRouter {
   }
 
   private onApiRequest(request: EmulatorApiRequest): void {
-    if (request.endpoint === 'set_webhook') {
-      if (request.status === 0) this.publish('info', this.info());
-      else this.note(null, 'error', `The bot's set_webhook was refused: ${describe(request)}`);
-      return;
-    }
-    if (request.status === 0) return;
-    if (request.endpoint !== 'send_message' && request.endpoint !== 'broadcast_message') return;
     const receiver =
       isRecord(request.body) && typeof request.body.receiver === 'string'
         ? request.body.receiver
         : null;
     const userId = receiver !== null && this.emulator.hasUser(receiver) ? receiver : null;
-    this.note(userId, 'error', `The bot's ${request.endpoint} was refused: ${describe(request)}`);
+    const messages =
+      request.endpoint === 'send_message' || request.endpoint === 'broadcast_message';
+    if (request.status !== 0 && (messages || request.endpoint === 'set_webhook')) {
+      this.note(
+        userId,
+        'error',
+        `The bot's ${request.endpoint} was refused: ${describe(request)}` +
+          (request.warnings.length > 0 ? `. ${warningList(request)}` : ''),
+      );
+    } else if (request.warnings.length > 0 && !messages) {
+      // Accepted messages carry their warnings themselves (the bot entries).
+      this.note(userId, 'warning', `The bot's ${request.endpoint}: ${warningList(request)}`);
+    }
+    if (request.endpoint === 'set_webhook' && request.status === 0) {
+      this.publish('info', this.info());
+    }
   }
 
   private onCallbackAttempt(
@@ -449,7 +462,7 @@ export class ChatPageRouter {
     if (this.emulator.hasUser(userId)) this.publish('user', summarize(this.emulator.user(userId)));
   }
 
-  private note(userId: string | null, level: 'info' | 'error', text: string): void {
+  private note(userId: string | null, level: 'info' | 'warning' | 'error', text: string): void {
     this.publish('entry', { kind: 'note', userId, level, text, timestamp: Date.now() });
   }
 
@@ -505,6 +518,16 @@ function currentKeyboard(user: SimulatedUser): ChatPageKeyboard | null {
 
 function describe(request: EmulatorApiRequest): string {
   return `status ${request.status} (${request.statusMessage})`;
+}
+
+/** `path message` of one warning. */
+function describeIssue(issue: ViberValidationIssue): string {
+  return `${issue.path} ${issue.message}`;
+}
+
+/** The request's warnings in one sentence. */
+function warningList(request: EmulatorApiRequest): string {
+  return `Warning: ${request.warnings.map(describeIssue).join('; ')}`;
 }
 
 function parseBody(text: string): Record<string, unknown> {

@@ -12,6 +12,8 @@ export const CHAT_PAGE_CSS = String.raw`
   --user: #e4dcff;
   --error: #c62f45;
   --error-bg: #fde8eb;
+  --warning: #8a5a00;
+  --warning-bg: #fff3d6;
   font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif;
   font-size: 14px;
   color: var(--text);
@@ -78,6 +80,8 @@ a { color: var(--viber-dark); }
 .card { --col: 40px; --row: 34px; flex: none; display: grid; gap: 2px; padding: 2px; border-radius: 12px; background: #fff; box-shadow: 0 1px 2px rgba(40, 30, 90, .15); overflow: hidden; }
 .note { align-self: center; font-size: 12px; color: var(--muted); background: #ebe9f5; border-radius: 10px; padding: 4px 10px; max-width: 80%; text-align: center; }
 .note.error { color: var(--error); background: var(--error-bg); }
+.note.warning { color: var(--warning); background: var(--warning-bg); }
+.warnings { list-style: none; margin: 4px 0 0; padding: 4px 8px; border-radius: 8px; font-size: 12px; color: var(--warning); background: var(--warning-bg); overflow-wrap: anywhere; }
 .toast { margin: 0 16px 8px; padding: 8px 12px; border-radius: 8px; background: var(--error-bg); color: var(--error); display: flex; gap: 10px; align-items: flex-start; }
 .toast[hidden] { display: none; }
 .toast span { flex: 1; white-space: pre-wrap; }

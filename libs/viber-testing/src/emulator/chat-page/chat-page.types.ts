@@ -1,16 +1,15 @@
 import type { ViberIncomingMessage, ViberKeyboard, ViberOutgoingMessage } from 'nestjs-viber';
+import { SIMULATED_USER_SAMPLES } from '../emulator.defaults';
 import type { EmulatorMessageSource, EmulatorReceipt } from '../viber-emulator.types';
 
 /** The path prefix of the chat page's JSON endpoints and event stream. */
 export const CHAT_PAGE_API_PREFIX = '/_emulator';
 
-/** Sample values sent by `share-phone` and `location-picker` buttons (the page has no GPS/SIM). */
-export const CHAT_PAGE_SAMPLES = {
-  /** The phone number a `share-phone` button shares (with the user's name). */
-  phoneNumber: '+380501234567',
-  /** The location a `location-picker` button sends (Kyiv). */
-  location: { lat: 50.4501, lon: 30.5234 },
-} as const;
+/**
+ * Sample values sent by `share-phone` and `location-picker` buttons (the page has no GPS/SIM):
+ * the simulated users' defaults.
+ */
+export const CHAT_PAGE_SAMPLES = SIMULATED_USER_SAMPLES;
 
 /** A simulated user as the chat page lists it. */
 export interface ChatPageUser {
@@ -62,6 +61,11 @@ export type ChatPageEntry =
       status: ChatPageMessageStatus;
       /** Failure description when `status` is `failed`. */
       statusDetail?: string;
+      /**
+       * What the emulator flags in the message, e.g. `keyboard.Buttons[0].OpenUrlType is not a
+       * field Viber knows: Viber ignores it (did you mean OpenURLType?)`; absent when nothing.
+       */
+      warnings?: string[];
       /** When (epoch ms). */
       timestamp: number;
     }
@@ -70,8 +74,8 @@ export type ChatPageEntry =
       kind: 'note';
       /** The user concerned (`null`: every conversation). */
       userId: string | null;
-      /** `error` notes are drawn in red. */
-      level: 'info' | 'error';
+      /** `error` notes are drawn in red, `warning` notes in amber. */
+      level: 'info' | 'warning' | 'error';
       /** The note. */
       text: string;
       /** When (epoch ms). */

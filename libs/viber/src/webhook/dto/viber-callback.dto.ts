@@ -8,12 +8,11 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
-  ValidateNested,
   registerDecorator,
 } from 'class-validator';
 import type { ViberEventName } from '../../types/callback.types';
 import { ViberIncomingMessageDto } from './viber-incoming-message.dto';
+import { ValidateNestedDto } from './validate-nested-dto.decorator';
 import { ViberUserDto } from './viber-user.dto';
 
 /** An integer, or the exact digits of one too large for a JS number (the lossless parser's output). */
@@ -33,7 +32,37 @@ function IsIntegerOrDigits(): PropertyDecorator {
   };
 }
 
-/** Fields of every callback (SPEC §3.1). */
+/** 2^64 − 1, the largest `message_token`. */
+const UINT64_MAX = '18446744073709551615';
+
+/**
+ * True for the decimal digits of an unsigned 64-bit integer, written as JSON writes it (no
+ * sign, no leading zero): `message_token` as the lossless parser returns it.
+ */
+export function isUint64Digits(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    /^(?:0|[1-9]\d{0,19})$/.test(value) &&
+    (value.length < UINT64_MAX.length || value <= UINT64_MAX)
+  );
+}
+
+/** An unsigned 64-bit integer, as exact digits. */
+function IsUint64Digits(): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isUint64Digits',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: isUint64Digits,
+        defaultMessage: () => `${String(propertyName)} must be an unsigned 64-bit integer`,
+      },
+    });
+  };
+}
+
+/** Fields of every callback (docs/protocol/callbacks.md, "Common rules"). */
 export class ViberCallbackBaseDto {
   @IsString()
   event!: ViberEventName;
@@ -43,7 +72,7 @@ export class ViberCallbackBaseDto {
   timestamp!: number;
 
   @IsString()
-  @Matches(/^\d{1,20}$/, { message: 'message_token must be an unsigned 64-bit integer' })
+  @IsUint64Digits()
   message_token!: string;
 
   @IsOptional()
@@ -51,18 +80,18 @@ export class ViberCallbackBaseDto {
   chat_hostname?: string;
 }
 
-/** `webhook` (SPEC §3.2). */
+/** `webhook` (docs/protocol/callbacks.md, "webhook"). */
 export class ViberWebhookCallbackDto extends ViberCallbackBaseDto {}
 
-/** `subscribed` (SPEC §3.3). */
+/** `subscribed` (docs/protocol/callbacks.md, "subscribed"). */
 export class ViberSubscribedCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 }
 
-/** `unsubscribed`, `delivered`, `seen`, `failed` (SPEC §3.4, §3.7–3.9). */
+/** `unsubscribed`, `delivered`, `seen`, `failed` (docs/protocol/callbacks.md, one heading each). */
 export class ViberUserIdCallbackDto extends ViberCallbackBaseDto {
   @IsString()
   @IsNotEmpty()
@@ -77,7 +106,7 @@ export class ViberUserIdCallbackDto extends ViberCallbackBaseDto {
   chat_id?: string;
 }
 
-/** `conversation_started` (SPEC §3.5). */
+/** `conversation_started` (docs/protocol/callbacks.md, "conversation_started"). */
 export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
   @IsString()
   type!: string;
@@ -88,7 +117,7 @@ export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 
   @IsOptional()
@@ -96,16 +125,16 @@ export class ViberConversationStartedCallbackDto extends ViberCallbackBaseDto {
   subscribed?: boolean;
 }
 
-/** `message` (SPEC §3.6). */
+/** `message` (docs/protocol/callbacks.md, "message"). */
 export class ViberMessageCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   sender!: ViberUserDto;
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberIncomingMessageDto)
   message!: ViberIncomingMessageDto;
 
   @IsOptional()
@@ -139,15 +168,15 @@ export class ViberClientStatusDto {
   tracking_data?: string;
 }
 
-/** `client_status` (SPEC §3.10). */
+/** `client_status` (docs/protocol/callbacks.md, "client_status"). */
 export class ViberClientStatusCallbackDto extends ViberCallbackBaseDto {
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberUserDto)
   user!: ViberUserDto;
 
   @IsDefined()
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberClientStatusDto)
   status!: ViberClientStatusDto;
 }

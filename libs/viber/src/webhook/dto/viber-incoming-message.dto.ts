@@ -8,10 +8,10 @@ import {
   Max,
   Min,
   ValidateIf,
-  ValidateNested,
   registerDecorator,
 } from 'class-validator';
 import type { ViberIncomingMessageType } from '../../types/callback.types';
+import { ValidateNestedDto } from './validate-nested-dto.decorator';
 
 /** Message types a user can send. */
 export const VIBER_INCOMING_MESSAGE_TYPES: readonly ViberIncomingMessageType[] = [
@@ -77,7 +77,10 @@ export class ViberContactDto {
   avatar?: string;
 }
 
-/** Validation schema of the `message` object of a `message` callback (SPEC §3.6). */
+/**
+ * Validation schema of the `message` object of a `message` callback (docs/protocol/callbacks.md,
+ * "message").
+ */
 export class ViberIncomingMessageDto {
   @IsIn(VIBER_INCOMING_MESSAGE_TYPES as string[])
   type!: ViberIncomingMessageType;
@@ -92,12 +95,12 @@ export class ViberIncomingMessageDto {
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'location' || o.location !== undefined)
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberLocationDto)
   location?: ViberLocationDto;
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'contact' || o.contact !== undefined)
   @IsObject()
-  @ValidateNested()
+  @ValidateNestedDto(() => ViberContactDto)
   contact?: ViberContactDto;
 
   @ValidateIf((o: ViberIncomingMessageDto) => o.type === 'sticker' || o.sticker_id !== undefined)

@@ -1,7 +1,10 @@
 import { IsInt, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import type { ViberUser } from '../../types/callback.types';
 
-/** Validation schema of a user object (`user`, `sender`), SPEC §3.11. */
+/**
+ * Validation schema of a user object (`user`, `sender`): docs/protocol/callbacks.md,
+ * "User object".
+ */
 export class ViberUserDto implements ViberUser {
   @IsString()
   @IsNotEmpty()

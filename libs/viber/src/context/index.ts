@@ -1,2 +1,0 @@
-export * from './viber-context';
-export * from './is-viber-context';

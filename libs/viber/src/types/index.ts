@@ -1,5 +1,0 @@
-export * from './viber-status.enum';
-export * from './keyboard.types';
-export * from './message.types';
-export * from './api.types';
-export * from './callback.types';
