@@ -22,16 +22,23 @@ const { rootDir: _rootDir, displayName: _displayName, ...unit } = unitProject;
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate: [
-    'libs/viber/src/webhook/viber-signature.ts',
+    // The webhook: admission (every check before the body is parsed), the Nest guard over it,
+    // the signature, the raw-body reading; then the callback parser and its compiled DTO checks.
+    'libs/viber/src/webhook/webhook-admission.ts',
     'libs/viber/src/webhook/viber-signature.guard.ts',
+    'libs/viber/src/webhook/viber-signature.ts',
     'libs/viber/src/webhook/raw-body.ts',
     'libs/viber/src/webhook/viber-callback.parser.ts',
+    'libs/viber/src/webhook/dto-validator.compiler.ts',
     'libs/viber/src/json/lossless-json.ts',
+    // The client: retry policy and rate limiter.
     'libs/viber/src/client/viber-retry.policy.ts',
     'libs/viber/src/client/viber-rate-limiter.ts',
     'libs/viber/src/dedupe/in-memory-dedupe.store.ts',
     'libs/viber/src/dedupe/redis-dedupe.store.ts',
     'libs/viber/src/validation/min-api-version.ts',
+    // Broadcast accounting: the queue's progress counts.
+    'libs/viber/src/queue/broadcast-progress.ts',
   ],
   testRunner: 'jest',
   jest: {
