@@ -1,6 +1,7 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosRequestConfig } from 'axios';
 import { ViberBroadcastSourceError } from '../errors/viber-broadcast-source.error';
+import { ViberValidationError } from '../errors/viber-validation.error';
 import type { ViberBroadcastResult } from '../types/api.types';
 import type { ViberBroadcastProgress } from './viber-client.options';
 import { ViberStatus } from '../types/viber-status.enum';
@@ -13,6 +14,8 @@ import { VIBER_NOT_SENT_STATUS, VIBER_TRANSPORT_FAILURE_STATUS, ViberClient } fr
 interface Call {
   receivers: string[];
   signal: AbortSignal;
+  /** The request body as sent. */
+  data: string;
 }
 
 /** What one request gets back: an answer body, or an error thrown by the HTTP layer. */
@@ -20,14 +23,23 @@ type Reply = { failed?: { receiver: string; status: number }[]; status?: number 
 
 function client(
   reply: (call: Call, index: number) => Reply | Promise<Reply>,
-  options: { concurrency?: number; onNotSubscribed?: (id: string) => void } = {},
+  options: {
+    concurrency?: number;
+    onNotSubscribed?: (id: string) => void;
+    validate?: boolean;
+    sender?: { name: string } | null;
+  } = {},
 ): { viber: ViberClient; calls: Call[] } {
   const calls: Call[] = [];
   const http = {
     axiosRef: {
       request: async (config: AxiosRequestConfig<string>) => {
         const body = JSON.parse(config.data!) as { broadcast_list: string[] };
-        const call = { receivers: body.broadcast_list, signal: config.signal as AbortSignal };
+        const call = {
+          receivers: body.broadcast_list,
+          signal: config.signal as AbortSignal,
+          data: config.data!,
+        };
         const index = calls.push(call) - 1;
         const answer = await reply(call, index);
         if (answer instanceof Error) throw answer;
@@ -48,7 +60,8 @@ function client(
   } as unknown as HttpService;
   const viber = new ViberClient(http, {
     token: 'broadcast-test-token',
-    sender: { name: 'Bot' },
+    sender: options.sender === null ? undefined : (options.sender ?? { name: 'Bot' }),
+    validate: options.validate,
     retry: false,
     rateLimits: { broadcast_message: false },
     broadcastConcurrency: options.concurrency ?? 1,
@@ -450,5 +463,123 @@ describe('ViberClient.broadcast accounting (async iterable)', () => {
     expect(calls).toEqual([]);
     expect(reads).toBe(0);
     expect(result).toMatchObject({ total: 0, aborted: true, failed_list: [] });
+  });
+});
+
+describe('ViberClient.broadcast requests', () => {
+  it('sends the message once serialized, with each request adding only its receivers', async () => {
+    const { viber, calls } = client(() => ({}));
+    await viber.broadcast(ids(2), 'hi');
+    expect(calls[0]!.data).toBe(
+      '{"type":"text","text":"hi","sender":{"name":"Bot"},"broadcast_list":["u0","u1"]}',
+    );
+  });
+
+  it('an empty message (checks off, no sender) is just the list', async () => {
+    const { viber, calls } = client(() => ({}), { validate: false, sender: null });
+    await viber.broadcast(ids(1), {} as never);
+    expect(calls[0]!.data).toBe('{"broadcast_list":["u0"]}');
+  });
+
+  it('checks the message once before any request, naming the field', async () => {
+    const { viber, calls } = client(() => ({}), { sender: null });
+    const error = await viber.broadcast(ids(3), 'hi').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ViberValidationError);
+    expect((error as ViberValidationError).issues).toEqual([
+      {
+        path: 'sender',
+        message: 'is required (set a default sender in the options or one per message)',
+      },
+    ]);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('ViberClient.broadcast accounting (async iterable): reading and closing the source', () => {
+  /** An iterator that records its calls and refuses to be read past its end. */
+  function strictSource(pagesToGive: string[][], failAt?: number) {
+    const log = { next: 0, return: 0 };
+    let page = 0;
+    let done = false;
+    const iterable: AsyncIterable<string[]> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          log.next++;
+          if (done) return Promise.reject(new Error('read past the end'));
+          if (page === failAt) {
+            done = true;
+            return Promise.reject(new Error('db gone'));
+          }
+          if (page >= pagesToGive.length) {
+            done = true;
+            return Promise.resolve({ done: true as const, value: undefined });
+          }
+          return Promise.resolve({ done: false as const, value: pagesToGive[page++]! });
+        },
+        return: () => {
+          log.return++;
+          done = true;
+          return Promise.resolve({ done: true as const, value: undefined });
+        },
+      }),
+    };
+    return { iterable, log };
+  }
+
+  it('never reads past the end of the source, and does not close a finished one', async () => {
+    const { iterable, log } = strictSource([ids(100), ids(100, 100)]);
+    const { viber } = client(() => ({}), { concurrency: 3 });
+    const result = await viber.broadcast(iterable, 'hi');
+    expect(result).toMatchObject({ sent: 200, total: 200, aborted: false });
+    expect(log).toEqual({ next: 3, return: 0 });
+  });
+
+  it('does not close a source that threw', async () => {
+    const { iterable, log } = strictSource([ids(300)], 1);
+    const { viber } = client(() => ({}));
+    await expect(viber.broadcast(iterable, 'hi')).rejects.toBeInstanceOf(ViberBroadcastSourceError);
+    expect(log).toEqual({ next: 2, return: 0 });
+  });
+
+  it('a stop with nothing read and unsent reports no extra progress, and closes the source once', async () => {
+    const { iterable, log } = strictSource([ids(300), ids(300, 300)]);
+    const { viber } = client(() => ({ status: ViberStatus.invalidAuthToken }));
+    const progress: ViberBroadcastProgress[] = [];
+    const result = await viber.broadcast(iterable, 'hi', { onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({ total: 300, sent: 0, aborted: true });
+    expect(result.failed_list).toHaveLength(300);
+    expect(progress).toEqual([
+      {
+        total: 300,
+        sent: 0,
+        failed: 300,
+        uncertain: 0,
+        requests: 1,
+        settled: 300,
+        complete: false,
+      },
+    ]);
+    expect(log).toEqual({ next: 1, return: 1 });
+  });
+
+  it('a stop with receivers read and unsent reports them, complete', async () => {
+    const { iterable, log } = strictSource([ids(450), ids(10, 450)]);
+    const { viber } = client(() => ({ status: ViberStatus.invalidAuthToken }));
+    const progress: ViberBroadcastProgress[] = [];
+    const result = await viber.broadcast(iterable, 'hi', { onProgress: (p) => progress.push(p) });
+    expect(result.failed_list).toHaveLength(450);
+    expect(progress).toEqual([
+      {
+        total: 450,
+        sent: 0,
+        failed: 300,
+        uncertain: 0,
+        requests: 1,
+        settled: 300,
+        complete: false,
+      },
+      { total: 450, sent: 0, failed: 450, uncertain: 0, requests: 1, settled: 450, complete: true },
+    ]);
+    expect(log).toEqual({ next: 1, return: 1 });
   });
 });
