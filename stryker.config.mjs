@@ -2,7 +2,8 @@
 /**
  * Mutation testing of the critical paths: `npm run test:mutation` (all listed files) or
  * `npm run test:mutation -- --mutate libs/viber/src/client/viber-rate-limiter.ts` (one file).
- * Not run in CI: a full run takes minutes. Scores are recorded in README.md ("Mutation testing").
+ * Not run in CI: a full run takes half an hour and more. Scores are recorded in README.md
+ * ("Mutation testing"). Only the jest `unit` project runs: no port, browser or redis-server needed.
  */
 import { createRequire } from 'node:module';
 
