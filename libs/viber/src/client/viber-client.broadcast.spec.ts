@@ -583,3 +583,38 @@ describe('ViberClient.broadcast accounting (async iterable): reading and closing
     expect(log).toEqual({ next: 1, return: 1 });
   });
 });
+
+describe('ViberClient.broadcast size checks', () => {
+  const LIMIT = 30 * 1024;
+  /** A text message whose body with an empty `broadcast_list` is exactly `bytes` long. */
+  function messageOfSize(bytes: number): { type: 'text'; text: string } {
+    const base = Buffer.byteLength(
+      JSON.stringify({ type: 'text', text: '', sender: { name: 'Bot' }, broadcast_list: [] }),
+    );
+    const need = bytes - base;
+    // A control character is 1 character of text and 6 bytes of JSON (`\u0001`).
+    const text = '\u0001'.repeat(Math.floor(need / 6)) + 'a'.repeat(need % 6);
+    return { type: 'text', text };
+  }
+
+  it('checks the message up front without receivers, then each request with its receivers', async () => {
+    const { viber, calls } = client(() => ({}));
+    const exact = messageOfSize(LIMIT);
+    expect(exact.text.length).toBeLessThanOrEqual(7000);
+    // At the limit with no receivers: accepted up front, then each request is too large.
+    const result = await viber.broadcast(['u0'], exact);
+    expect(calls).toEqual([]);
+    expect(result.sent).toBe(0);
+    expect(result.failed_list).toEqual([
+      {
+        receiver: 'u0',
+        status: VIBER_TRANSPORT_FAILURE_STATUS,
+        status_message: expect.stringContaining(`must be at most ${LIMIT} bytes`) as unknown,
+      },
+    ]);
+    // One byte over with no receivers: refused before any request.
+    await expect(viber.broadcast(['u0'], messageOfSize(LIMIT + 1))).rejects.toBeInstanceOf(
+      ViberValidationError,
+    );
+  });
+});
