@@ -12,6 +12,8 @@ export default tseslint.config(
       'coverage/**',
       'docs/**',
       'test-artifacts/**',
+      '.stryker-tmp/**',
+      'reports/**',
       'test/readme/generated/**',
       '*.js',
       '*.mjs',

@@ -19,12 +19,19 @@ const common = {
   moduleNameMapper,
   transform,
   // Built package copies declare the name `nestjs-viber` too; jest must not see them.
-  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/packages', '<rootDir>/test/consumers'],
+  // Stryker's sandboxes (.stryker-tmp) are copies of the repo: jest must not see them either.
+  modulePathIgnorePatterns: [
+    '<rootDir>/dist',
+    '<rootDir>/packages',
+    '<rootDir>/test/consumers',
+    '<rootDir>/.stryker-tmp',
+  ],
   testPathIgnorePatterns: [
     '/node_modules/',
     '<rootDir>/dist/',
     '<rootDir>/packages/',
     '<rootDir>/test/consumers/',
+    '<rootDir>/.stryker-tmp/',
   ],
 };
 

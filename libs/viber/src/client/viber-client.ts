@@ -361,6 +361,7 @@ export class ViberClient {
         const index = next++;
         const batch = batches[index]!;
         const failure = await this.sendBroadcastBatch(batch, head, signal, result);
+        // Stryker disable next-line ConditionalExpression: `stop ??= undefined` changes nothing
         if (failure) stop ??= failure;
         result.requests++;
         settled.done(index, batch.length);
@@ -473,6 +474,7 @@ export class ViberClient {
           break;
         }
         const failure = await this.sendBroadcastBatch(batch.receivers, head, signal, result);
+        // Stryker disable next-line ConditionalExpression: `stop ??= undefined` changes nothing
         if (failure) stop ??= failure;
         result.requests++;
         settled.done(batch.index, batch.receivers.length);

@@ -75,16 +75,20 @@ export class SlidingWindowRateLimiter {
     const turn = this.queue.then(async (): Promise<ViberRateLimitRelease> => {
       const ended = await this.ends[this.index]!;
       const wait = ended + this.rate.intervalMs - this.now();
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent `true` / `>=`: for wait <= 0 abortableSleep resolves at once, or rejects an aborted signal just like the else branch
       if (wait > 0) await abortableSleep(wait, signal, endpoint);
       else if (signal?.aborted) throw new ViberAbortedError(endpoint);
       let release!: (time: number) => void;
       this.ends[this.index] = new Promise<number>((resolve) => {
         release = resolve;
       });
+      // Stryker disable next-line ArithmeticOperator: equivalent `index - 1`: (index - 1) % limit also cycles through `limit` distinct slots, and a never-written slot reads as free like the -Infinity fill
       this.index = (this.index + 1) % this.ends.length;
       let released = false;
       return () => {
+        // Stryker disable next-line ConditionalExpression: equivalent `false`: the guard only saves a clock read, resolving the already resolved end again is a no-op
         if (released) return;
+        // Stryker disable next-line BooleanLiteral: equivalent `false`: same no-op second resolve as above
         released = true;
         release(this.now());
       };

@@ -1,4 +1,4 @@
-import { parseJsonLossless } from './lossless-json';
+import { normalizeTokenFields, parseJsonLossless } from './lossless-json';
 
 describe('parseJsonLossless', () => {
   it('keeps message_token and chat_id above 2^53 exact, as strings, at any depth', () => {
@@ -74,5 +74,28 @@ describe('parseJsonLossless', () => {
       message_token: '1.5',
       chat_id: '200',
     });
+  });
+});
+
+describe('normalizeTokenFields', () => {
+  it('leaves null, arrays, functions and primitives alone (without throwing)', () => {
+    expect(parseJsonLossless('null')).toBeNull();
+    // Only a top-level object's tokens are normalized (a nested 1e3 stays the number JSON.parse gives).
+    expect(parseJsonLossless('[{"message_token":1e3}]')).toEqual([{ message_token: 1000 }]);
+    const list = Object.assign([1], { message_token: 5 });
+    normalizeTokenFields(list);
+    expect(list.message_token).toBe(5);
+    const fn = Object.assign(() => 0, { chat_id: 7 });
+    normalizeTokenFields(fn);
+    expect(fn.chat_id).toBe(7);
+    for (const value of [null, undefined, 5, 'message_token', true]) {
+      expect(() => normalizeTokenFields(value)).not.toThrow();
+    }
+  });
+
+  it('turns numeric tokens of an object into strings, leaving other fields', () => {
+    const value: Record<string, unknown> = { message_token: 12, chat_id: 1.5, other: 3 };
+    normalizeTokenFields(value);
+    expect(value).toEqual({ message_token: '12', chat_id: '1.5', other: 3 });
   });
 });

@@ -60,3 +60,29 @@ describe('statusFromSnapshot', () => {
     expect(statusFromSnapshot(snapshot({}))).toBeUndefined();
   });
 });
+
+describe('statusFromSnapshot: states, ids and errors', () => {
+  it('keeps each known state and reads anything else as queued', () => {
+    for (const state of ['queued', 'running', 'paused', 'completed', 'cancelled']) {
+      expect(statusFromSnapshot(snapshot({ id: 'b', state }))?.state).toBe(state);
+    }
+    for (const state of ['', 'done', 'QUEUED', null]) {
+      expect(statusFromSnapshot(snapshot({ id: 'b', state }))?.state).toBe('queued');
+    }
+  });
+
+  it('is undefined without a record (no id, or an empty one)', () => {
+    expect(statusFromSnapshot(snapshot({}))).toBeUndefined();
+    expect(statusFromSnapshot(snapshot({ id: '', state: 'running', total: '3' }))).toBeUndefined();
+  });
+
+  it('carries a non-empty error only', () => {
+    expect(statusFromSnapshot(snapshot({ id: 'b', error: 'token revoked' }))?.error).toBe(
+      'token revoked',
+    );
+    const status = statusFromSnapshot(snapshot({ id: 'b', error: '' }));
+    expect(status).toBeDefined();
+    expect(status).not.toHaveProperty('error');
+    expect(statusFromSnapshot(snapshot({ id: 'b' }))).not.toHaveProperty('error');
+  });
+});

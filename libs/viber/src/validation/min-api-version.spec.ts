@@ -213,6 +213,51 @@ describe('deriveMinApiVersion', () => {
     ]);
   });
 
+  it('gates <s> with attributes, and names the Text path', () => {
+    for (const Text of ['<s>x</s>', '<S>x</S>', '<s class="old">10</s>', '<s\tstyle=a>x</s>']) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([
+        {
+          path: 'keyboard.Buttons[0].Text',
+          feature: 'keyboard.Buttons[0].Text <s>',
+          level: 4,
+        },
+      ]);
+    }
+    for (const Text of ['<span>x</span>', '<sub>2</sub>', '<s', 's>']) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([]);
+    }
+    for (const Text of [
+      '<font size="3">x</font>',
+      '<FONT SIZE=3>x</FONT>',
+      '<font color="#ff0000" size="3">x</font>',
+      '<font size = "3">x</font>',
+    ]) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([
+        {
+          path: 'keyboard.Buttons[0].Text',
+          feature: 'keyboard.Buttons[0].Text <font size>',
+          level: 4,
+        },
+      ]);
+    }
+    for (const Text of [
+      '<font color="red">x</font>',
+      '<fontsize=3>',
+      '<font fontsize=3>x</font>',
+    ]) {
+      expect(listApiFeatures(withButton({ Text }))).toEqual([]);
+    }
+  });
+
+  it('reads a rich_media container only on a rich_media message', () => {
+    const textWithStray: Record<string, unknown> = {
+      type: 'text',
+      text: 'hi',
+      rich_media: { HeightScale: 50, Buttons: [{ ...base, Map: {} }] },
+    };
+    expect(listApiFeatures(textWithStray)).toEqual([]);
+  });
+
   it.each(['reply', 'open-url', 'buy', undefined, 'constructor', 3])(
     'does not gate ActionType %p',
     (ActionType) => {
@@ -244,6 +289,52 @@ describe('deriveMinApiVersion', () => {
 });
 
 describe('validateMinApiVersion', () => {
+  function validate(message: unknown, path?: string): ValidationContext {
+    const ctx = new ValidationContext();
+    if (path === undefined) validateMinApiVersion(ctx, message);
+    else validateMinApiVersion(ctx, message, path);
+    return ctx;
+  }
+
+  const keyboardMessage = (
+    min_api_version: unknown,
+    keyboard: Partial<ViberKeyboard>,
+  ): Record<string, unknown> => ({
+    type: 'text',
+    text: 'hi',
+    min_api_version,
+    keyboard: { Type: 'keyboard', Buttons: [base], ...keyboard },
+  });
+
+  it('fails below the level a feature needs, at `min_api_version` of the message', () => {
+    const ctx = validate(keyboardMessage(3, { InputFieldState: 'hidden' }));
+    expect(ctx.issues).toEqual([
+      {
+        path: 'min_api_version',
+        message: 'must be at least 4 (keyboard.InputFieldState needs API 4)',
+      },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('prefixes the path of a message inside a list', () => {
+    const ctx = validate(keyboardMessage(1, { HeightScale: 50 }), 'messages[2]');
+    expect(ctx.issues).toEqual([
+      {
+        path: 'messages[2].min_api_version',
+        message: 'must be at least 3 (keyboard.HeightScale needs API 3)',
+      },
+    ]);
+  });
+
+  it('accepts a level equal to or above what the features need', () => {
+    for (const declared of [4, 5, 10]) {
+      const ctx = validate(keyboardMessage(declared, { InputFieldState: 'hidden' }));
+      expect(ctx.issues).toEqual([]);
+      expect(ctx.warnings).toEqual([]);
+    }
+  });
+
   const check = (message: unknown): ValidationContext => {
     const ctx = new ValidationContext();
     validateMinApiVersion(ctx, message);
@@ -261,6 +352,87 @@ describe('validateMinApiVersion', () => {
       ]);
       expect(ctx.warnings).toEqual([]);
     }
+  });
+
+  it('names the first feature of the highest level, wherever it is in the payload', () => {
+    // Payload order: FavoritesMetadata (6), InputFieldState (4), Buttons[0].InternalBrowser (3),
+    // Buttons[0].Map (6), Buttons[1].TextPaddings (4).
+    const ctx = validate(
+      keyboardMessage(2, {
+        FavoritesMetadata: { type: 'link', url: 'https://x.example' },
+        InputFieldState: 'hidden',
+        Buttons: [
+          { ...base, InternalBrowser: {}, Map: { Latitude: 1, Longitude: 1 } },
+          { ...base, TextPaddings: [1, 1, 1, 1] },
+        ],
+      }),
+    );
+    expect(ctx.issues).toEqual([
+      {
+        path: 'min_api_version',
+        message: 'must be at least 6 (keyboard.FavoritesMetadata needs API 6)',
+      },
+    ]);
+  });
+
+  it('only warns for rich media below 2, naming the declared level', () => {
+    const ctx = validate({ ...richMedia(), min_api_version: 1 });
+    expect(ctx.issues).toEqual([]);
+    expect(ctx.warnings).toEqual([
+      {
+        path: 'min_api_version',
+        message:
+          "should be at least 2 (rich_media needs API 2; sent as is because Viber's own rich-media example uses 1)",
+      },
+    ]);
+    const ok = validate({ ...richMedia(), min_api_version: 2 });
+    expect([ok.issues, ok.warnings]).toEqual([[], []]);
+  });
+
+  it('fails (and does not warn) for rich media when another feature needs more', () => {
+    const ctx = validate({ ...richMedia({ HeightScale: 50 }), min_api_version: 1 });
+    expect(ctx.issues).toEqual([
+      {
+        path: 'min_api_version',
+        message: 'must be at least 3 (rich_media.HeightScale needs API 3)',
+      },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+    // At 2 the rich media itself is fine, the HeightScale still is not.
+    expect(validate({ ...richMedia({ HeightScale: 50 }), min_api_version: 2 }).issues).toEqual([
+      {
+        path: 'min_api_version',
+        message: 'must be at least 3 (rich_media.HeightScale needs API 3)',
+      },
+    ]);
+  });
+
+  it('fails a payment below 10: only rich media has the warning exception', () => {
+    const ctx = validate({
+      type: 'payment',
+      min_api_version: 9,
+      payment: { type: 'GooglePay', total_price: 1, currency_code: 'UAH', payment_parameters: [] },
+    });
+    expect(ctx.issues).toEqual([
+      { path: 'min_api_version', message: 'must be at least 10 (payment needs API 10)' },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('does not check an absent, non-integer or non-number level, nor a non-object', () => {
+    for (const declared of [undefined, 2.5, '1', null, Number.NaN]) {
+      const ctx = validate(keyboardMessage(declared, { InputFieldState: 'hidden' }));
+      expect([ctx.issues, ctx.warnings]).toEqual([[], []]);
+    }
+    for (const message of [null, 'text', [{ min_api_version: 1, type: 'rich_media' }]]) {
+      const ctx = validate(message);
+      expect([ctx.issues, ctx.warnings]).toEqual([[], []]);
+    }
+  });
+
+  it('does not fail or warn when nothing is gated', () => {
+    const ctx = validate({ type: 'text', text: 'hi', min_api_version: 1 });
+    expect([ctx.issues, ctx.warnings]).toEqual([[], []]);
   });
 
   it('accepts such a button with min_api_version 3, and leaves an absent value to the client', () => {

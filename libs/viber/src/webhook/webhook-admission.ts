@@ -80,6 +80,7 @@ async function check(bot: ViberBot, request: ViberWebhookRequest): Promise<Viber
   try {
     raw = await readRawBody(request, limit, bodyTimeoutMs);
   } catch (error) {
+    // Stryker disable next-line ConditionalExpression: it is no HttpException, so it is rethrown below anyway (the check states the intent)
     if (error instanceof ViberRawBodyUnavailableError) throw error;
     if (error instanceof HttpException) {
       const status = error.getStatus();
