@@ -3,11 +3,14 @@
  * Targets: `limit` (bare node:http doing the same work), `viber-bot` (the official SDK's express
  * middleware), `nest-express-empty` and `nest-fastify-empty` (a Nest app with `rawBody: true` and
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
- * `nest-fastify` (nestjs-viber, full pipeline), `nest-express-queue` and `nest-fastify-queue`
+ * `nest-fastify` (nestjs-viber, full pipeline, the webhook as a Nest controller),
+ * `nest-express-fast` and `nest-fastify-fast` (the same app with `webhook.fastPath: true`: the
+ * webhook's POST served from the platform's own router), `nest-express-queue` and `nest-fastify-queue`
  * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
  * stores each callback as a job and answers; this process's workers run the handlers, unless
  * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every
- * handler does nothing. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
+ * handler does nothing; no app has a handler for `delivered`, `seen` or `failed` (the receipt storm).
+ * Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,6 +38,8 @@ export const INGEST_TARGETS = [
   'nest-fastify-empty',
   'nest-express',
   'nest-fastify',
+  'nest-express-fast',
+  'nest-fastify-fast',
   'nest-express-queue',
   'nest-fastify-queue',
 ] as const;
@@ -148,7 +153,7 @@ class NoopHandlers {
  */
 async function startNest(
   platform: 'express' | 'fastify',
-  queued = false,
+  { queued = false, fastPath = false }: { queued?: boolean; fastPath?: boolean } = {},
 ): Promise<{
   server: Server;
   app: INestApplication;
@@ -166,7 +171,7 @@ async function startNest(
         token: BENCH_TOKEN,
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
-        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline' },
+        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline', fastPath },
         ...(queued
           ? {
               queue: {
@@ -233,10 +238,10 @@ async function main(): Promise<void> {
     app = await startNestEmpty(target.startsWith('nest-fastify') ? 'fastify' : 'express');
     server = app.getHttpServer() as Server;
   } else {
-    ({ server, app } = await startNest(
-      target.startsWith('nest-fastify') ? 'fastify' : 'express',
-      target.endsWith('-queue'),
-    ));
+    ({ server, app } = await startNest(target.startsWith('nest-fastify') ? 'fastify' : 'express', {
+      queued: target.endsWith('-queue'),
+      fastPath: target.endsWith('-fast'),
+    }));
   }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();
