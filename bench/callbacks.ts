@@ -29,6 +29,19 @@ export function textMessageCallback(messageToken: string, userIndex = 0): string
   );
 }
 
+/**
+ * A `delivered` receipt as Viber sends it after a message reached one of the user's devices:
+ * compact JSON, `message_token` a raw 19-digit integer. After a broadcast these arrive by the
+ * million (one per device, then `seen`).
+ */
+export function deliveredCallback(messageToken: string, userIndex = 0): string {
+  const user = `01234567890A${String(userIndex % 1_000_000).padStart(10, '0')}=`;
+  return (
+    `{"event":"delivered","timestamp":1700000000000,"chat_hostname":"SN-CHAT-05_",` +
+    `"message_token":${messageToken},"user_id":"${user}"}`
+  );
+}
+
 /** A signed request: body, signature and the path Viber posts to (signature also in `?sig=`). */
 export interface SignedCallback {
   body: string;

@@ -3,15 +3,15 @@
  * Targets: `limit` (bare node:http doing the same work), `viber-bot` (the official SDK's express
  * middleware), `nest-express-empty` and `nest-fastify-empty` (a Nest app with `rawBody: true` and
  * an empty POST route: what the platform costs before any Viber work), `nest-express` and
- * `nest-fastify` (nestjs-viber, full pipeline), and the same with observability on:
- * `nest-<platform>-metrics` (`metrics` with a prom-client registry of its own) and
- * `nest-<platform>-traced` (`metrics` and `tracing`, with the OpenTelemetry SDK recording every
- * span: sdk-trace-base's provider, a batch processor to an exporter that drops them, the
- * AsyncLocalStorage context manager); `nest-express-queue` and `nest-fastify-queue`
+ * `nest-fastify` (nestjs-viber, full pipeline, the webhook as a Nest controller),
+ * `nest-express-fast` and `nest-fastify-fast` (the same app with `webhook.fastPath: true`: the
+ * webhook's POST served from the platform's own router), `nest-express-queue` and `nest-fastify-queue`
  * (nestjs-viber with `webhook.mode: 'queue'` on the Redis at `BENCH_REDIS_PORT`: the webhook
  * stores each callback as a job and answers; this process's workers run the handlers, unless
- * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every handler does nothing. Answers
- * `ready` with its port; `cpu`, `memory` and `exit` over IPC.
+ * `BENCH_QUEUE_WORKERS=0` makes it a producer-only replica). Every
+ * handler does nothing; no app has a handler for `delivered`, `seen` or `failed` (the receipt storm).
+ * `nest-<platform>-metrics` and `nest-<platform>-traced` have metrics (and OpenTelemetry spans,
+ * recorded and dropped) on. Answers `ready` with its port; `cpu`, `memory` and `exit` over IPC.
  */
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -44,6 +44,8 @@ export const INGEST_TARGETS = [
   'nest-fastify-metrics',
   'nest-express-traced',
   'nest-fastify-traced',
+  'nest-express-fast',
+  'nest-fastify-fast',
   'nest-express-queue',
   'nest-fastify-queue',
 ] as const;
@@ -158,7 +160,7 @@ class NoopHandlers {
 async function startNest(
   platform: 'express' | 'fastify',
   observability: Observability,
-  queued = false,
+  { queued = false, fastPath = false }: { queued?: boolean; fastPath?: boolean } = {},
 ): Promise<{
   server: Server;
   app: INestApplication;
@@ -176,7 +178,7 @@ async function startNest(
         token: BENCH_TOKEN,
         sender: { name: 'Bench Bot' },
         apiUrl: `http://127.0.0.1:${stubPort}/pa`,
-        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline' },
+        webhook: { path: WEBHOOK_PATH, mode: queued ? 'queue' : 'inline', fastPath },
         ...(await observabilityOptions(observability)),
         ...(queued
           ? {
@@ -250,7 +252,10 @@ async function main(): Promise<void> {
       : target.endsWith('-traced')
         ? 'traced'
         : 'off';
-    ({ server, app } = await startNest(platform, observability, target.endsWith('-queue')));
+    ({ server, app } = await startNest(platform, observability, {
+      queued: target.endsWith('-queue'),
+      fastPath: target.endsWith('-fast'),
+    }));
   }
   serveIpc({ handled: () => ({ count: handled }) }, async () => {
     if (app) await app.close();

@@ -1,5 +1,5 @@
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import { signedCallback, textMessageCallback } from './callbacks';
+import { deliveredCallback, signedCallback, textMessageCallback } from './callbacks';
 
 /**
  * Distinct callbacks come from this many users, in turn (a bot's audience, not one new user per
@@ -15,7 +15,12 @@ export type CallbackMode =
    * A fresh `message_token` (so a fresh body and signature) per request, from {@link USER_POOL}
    * users in turn: the full pipeline.
    */
-  | 'distinct';
+  | 'distinct'
+  /**
+   * A receipt storm: `delivered` callbacks, each with a fresh `message_token` (fresh body and
+   * signature), from {@link USER_POOL} users in turn, as Viber sends them after a broadcast.
+   */
+  | 'receipts';
 
 /** One load run: fixed concurrency, for a duration or a number of requests. */
 export interface LoadOptions {
@@ -66,7 +71,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     request = {
       method: 'POST',
       setupRequest: (req) => {
-        const signed = signedCallback(textMessageCallback(options.nextToken(), user++ % USER_POOL));
+        const token = options.nextToken();
+        const index = user++ % USER_POOL;
+        const signed = signedCallback(
+          options.mode === 'receipts'
+            ? deliveredCallback(token, index)
+            : textMessageCallback(token, index),
+        );
         req.path = signed.path;
         req.headers = headersFor(signed.signature);
         req.body = signed.body;

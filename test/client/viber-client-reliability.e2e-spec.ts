@@ -1,5 +1,11 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  createNodeTransport,
+  type ViberHttpTransport,
+} from '../../libs/viber/src/client/viber-node.transport';
 import {
   ViberApiError,
   ViberClient,
@@ -45,12 +51,26 @@ function seeded(seed: number): () => number {
   };
 }
 
-describe('ViberClient reliability', () => {
+/** Every way the client sends: through axios (a client given an HttpService), and the module's own. */
+const TRANSPORTS: Array<[string, () => ViberHttpTransport | undefined]> = [
+  ['axios', () => undefined],
+  [
+    'node:http transport',
+    () =>
+      createNodeTransport({
+        http: new HttpAgent({ keepAlive: true }),
+        https: new HttpsAgent({ keepAlive: true }),
+      }),
+  ],
+];
+
+describe.each(TRANSPORTS)('ViberClient reliability (%s)', (_name, transport) => {
   let api: RecordingApiServer;
   const client = (options: Partial<ViberClientOptions> = {}): ViberClient =>
     new ViberClient(new HttpService(axios.create()), {
       token: TOKEN,
       apiUrl: api.url,
+      transport: transport(),
       sender: { name: 'Bot' },
       retry: { baseDelayMs: 5, maxDelayMs: 20 },
       logger: {

@@ -1,6 +1,12 @@
 import { HttpService } from '@nestjs/axios';
 import type { LoggerService } from '@nestjs/common';
 import axios from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  createNodeTransport,
+  type ViberHttpTransport,
+} from '../../libs/viber/src/client/viber-node.transport';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -47,7 +53,20 @@ class CapturingLogger implements LoggerService {
   }
 }
 
-describe('ViberClient against a real HTTP server', () => {
+/** Every way the client sends: through axios (a client given an HttpService), and the module's own. */
+const TRANSPORTS: Array<[string, () => ViberHttpTransport | undefined]> = [
+  ['axios', () => undefined],
+  [
+    'node:http transport',
+    () =>
+      createNodeTransport({
+        http: new HttpAgent({ keepAlive: true }),
+        https: new HttpsAgent({ keepAlive: true }),
+      }),
+  ],
+];
+
+describe.each(TRANSPORTS)('ViberClient against a real HTTP server (%s)', (_name, transport) => {
   let api: RecordingApiServer;
   let logger: CapturingLogger;
 
@@ -55,6 +74,7 @@ describe('ViberClient against a real HTTP server', () => {
     new ViberClient(new HttpService(axios.create()), {
       token: TOKEN,
       apiUrl: api.url,
+      transport: transport(),
       logger,
       ...options,
     });

@@ -143,6 +143,42 @@ describe.each(PLATFORMS)('a global JWT-style guard on %s', (platform) => {
       await running.app.close();
     }
   });
+
+  it('with fastPath: the guard does not see the webhook request (200), the handlers still meet it', async () => {
+    const bare = await appWith(platform, { fastPath: true });
+    try {
+      const res = await postSigned(
+        `${bare.running.url}/viber/webhook`,
+        textMessage('a', 'hi'),
+        TEST_TOKEN,
+      );
+      expect(res.status).toBe(200);
+      expect(handled).toEqual([]);
+      const forged = await postSigned(
+        `${bare.running.url}/viber/webhook`,
+        textMessage('a', 'hi'),
+        'x',
+      );
+      expect(forged.status).toBe(403);
+    } finally {
+      await bare.running.app.close();
+    }
+    const marked = await appWith(platform, {
+      fastPath: true,
+      routeMetadata: { [IS_PUBLIC_KEY]: true },
+    });
+    try {
+      const res = await postSigned(
+        `${marked.running.url}/viber/webhook`,
+        textMessage('a', 'hi'),
+        TEST_TOKEN,
+      );
+      expect(res.status).toBe(200);
+      expect(handled).toEqual(['hi']);
+    } finally {
+      await marked.running.app.close();
+    }
+  });
 });
 
 describe('set_webhook whose URL does not point at the webhook route', () => {

@@ -130,6 +130,22 @@ describe.each(WEBHOOK_MODES)('webhook intake on %s (%s)', (platform, mode) => {
     expect(running.app.get(Recorder).callbacks).toHaveLength(0);
   });
 
+  it('every spelling of the path the platform routes here gets the same checks and dispatch', async () => {
+    // Express also routes a trailing slash here; Fastify does not (404 on both modes).
+    const urls = [webhook, `${webhook}?source=viber`];
+    if (platform === 'express') urls.push(`${webhook}/`, `${webhook}/?source=viber`);
+    for (const [index, url] of urls.entries()) {
+      const body = textMessage('alice', `spelling ${index}`);
+      expect((await postSigned(url, body, 'another-token')).status).toBe(403);
+      expect((await postSigned(url, body, TEST_TOKEN, { via: 'query' })).status).toBe(200);
+      expect((await postSigned(url, body, TEST_TOKEN)).status).toBe(200); // a duplicate
+    }
+    const recorded = running.app.get(Recorder).callbacks;
+    expect(recorded.map((c) => (c as { message?: { text?: string } }).message?.text)).toEqual(
+      urls.map((_, index) => `spelling ${index}`),
+    );
+  });
+
   it('a body that stalls midway is answered 408 after bodyTimeoutMs and its connection closed', async () => {
     const body = textMessage('slowpoke', 'hello');
     const signature = 'a'.repeat(64);

@@ -1,4 +1,4 @@
-import { Body, Controller, Injectable, Module, Post } from '@nestjs/common';
+import { Body, Controller, Injectable, Module, Post, VersioningType } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
@@ -365,29 +365,73 @@ describe('raw body access', () => {
       },
     );
 
-    it('serves the webhook under a global prefix', async () => {
-      const moduleRef = await Test.createTestingModule({
-        imports: [ViberModule.forRoot({ token: TEST_TOKEN, apiUrl: 'http://127.0.0.1:9/pa' })],
-        providers: [Recorder],
-      }).compile();
-      const app =
-        platform === 'fastify'
-          ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
-          : moduleRef.createNestApplication({ logger: false });
-      app.setGlobalPrefix('api');
-      await app.listen(0, '127.0.0.1');
-      try {
-        const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-        const body = textMessage('alice', 'hi');
-        expect((await postSigned(`${url}/api/viber/webhook`, body, TEST_TOKEN)).status).toBe(200);
-        expect(
-          (await postSigned(`${url}/api/viber/webhook`, '{not json', 'wrong-token')).status,
-        ).toBe(403);
-        expect(app.get(Recorder).callbacks).toHaveLength(1);
-      } finally {
-        await app.close();
-      }
-    });
+    it.each([false, true])(
+      'serves the webhook under a global prefix (fastPath %s)',
+      async (fastPath) => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [
+            ViberModule.forRoot({
+              token: TEST_TOKEN,
+              apiUrl: 'http://127.0.0.1:9/pa',
+              webhook: { fastPath },
+            }),
+          ],
+          providers: [Recorder],
+        }).compile();
+        const app =
+          platform === 'fastify'
+            ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+            : moduleRef.createNestApplication({ logger: false });
+        app.setGlobalPrefix('api');
+        await app.listen(0, '127.0.0.1');
+        try {
+          const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+          const body = textMessage('alice', 'hi');
+          expect((await postSigned(`${url}/api/viber/webhook`, body, TEST_TOKEN)).status).toBe(200);
+          expect(
+            (await postSigned(`${url}/api/viber/webhook`, '{not json', 'wrong-token')).status,
+          ).toBe(403);
+          expect((await postSigned(`${url}/viber/webhook`, body, TEST_TOKEN)).status).toBe(404);
+          expect(app.get(Recorder).callbacks).toHaveLength(1);
+        } finally {
+          await app.close();
+        }
+      },
+    );
+
+    it.each([false, true])(
+      'keeps the webhook at its path under URI versioning with a default version (version-neutral, fastPath %s)',
+      async (fastPath) => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [
+            ViberModule.forRoot({
+              token: TEST_TOKEN,
+              apiUrl: 'http://127.0.0.1:9/pa',
+              webhook: { fastPath },
+            }),
+          ],
+          providers: [Recorder],
+        }).compile();
+        const app =
+          platform === 'fastify'
+            ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+            : moduleRef.createNestApplication({ logger: false });
+        app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+        await app.listen(0, '127.0.0.1');
+        try {
+          const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+          const body = textMessage('alice', 'hi');
+          expect((await postSigned(`${url}/viber/webhook`, body, TEST_TOKEN)).status).toBe(200);
+          expect(
+            (await postSigned(`${url}/viber/webhook`, '{not json', 'wrong-token')).status,
+          ).toBe(403);
+          expect((await postSigned(`${url}/v1/viber/webhook`, body, TEST_TOKEN)).status).toBe(404);
+          expect(app.get(Recorder).callbacks).toHaveLength(1);
+        } finally {
+          await app.close();
+        }
+      },
+    );
   });
 
   it('enforces a configured body limit with 413', async () => {

@@ -4,6 +4,7 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import axios from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { createNodeTransport, proxyConfigured } from './client/viber-node.transport';
 import { ViberBot } from './bot/viber-bot';
 import { ViberClient } from './client/viber-client';
 import { ViberBotRegistry } from './core/viber-bot.registry';
@@ -75,6 +76,11 @@ export function createViberClient(
     rateLimits: options.rateLimits,
     ownedAgents: [httpAgent, httpsAgent],
     instrumentation,
+    // The module's axios instance has nothing of the app's: send without it (a quarter of a
+    // send's CPU), unless a proxy is configured in the environment (axios honours it).
+    transport: proxyConfigured()
+      ? undefined
+      : createNodeTransport({ http: httpAgent, https: httpsAgent }),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ViberInstrumentation } from '../observability/viber-instrumentation';
 import type { ViberSender } from '../types/message.types';
+import type { ViberHttpTransport } from './viber-node.transport';
 import type { ViberRateLimits } from './viber-rate-limiter';
 import type { ViberRetryOptions } from './viber-retry.policy';
 
@@ -40,6 +41,12 @@ export interface ViberClientOptions {
    * @internal
    */
   instrumentation?: ViberInstrumentation;
+  /**
+   * Sends requests without axios (the module's own client: see `createNodeTransport`); the
+   * `HttpService` is then not used for requests.
+   * @internal
+   */
+  transport?: ViberHttpTransport;
 }
 
 /** Progress of a broadcast, reported after each request. */

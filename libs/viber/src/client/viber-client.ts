@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { HttpService } from '@nestjs/axios';
-import { AxiosError, type AxiosResponse } from 'axios';
+import { AxiosError } from 'axios';
 import { ViberApiError } from '../errors/viber-api.error';
 import {
   ViberAbortedError,
@@ -52,6 +52,7 @@ import {
   type ViberClientOptions,
   type ViberRequestOptions,
 } from './viber-client.options';
+import type { ViberHttpAnswer, ViberHttpTransport } from './viber-node.transport';
 import {
   ViberRateLimiters,
   abortableSleep,
@@ -201,6 +202,7 @@ export class ViberClient {
   private readonly notSubscribedListeners: Array<(receiver: string) => void> = [];
   private readonly ownedAgents: ReadonlyArray<{ destroy(): void }>;
   private readonly instrumentation: ViberInstrumentation;
+  private readonly transport?: ViberHttpTransport;
   /** The default sender of outgoing messages, if configured. */
   readonly sender?: ViberSender;
 
@@ -225,6 +227,7 @@ export class ViberClient {
       this.notSubscribedListeners.push(options.onReceiverNotSubscribed);
     this.ownedAgents = options.ownedAgents ?? [];
     this.instrumentation = options.instrumentation ?? NOOP_INSTRUMENTATION;
+    this.transport = options.transport;
   }
 
   /** The base URL requests go to. */
@@ -827,19 +830,12 @@ export class ViberClient {
     const onAbort = (): void => controller.abort();
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    let response: AxiosResponse<string>;
+    let response: ViberHttpAnswer;
     try {
-      response = await this.http.axiosRef.request<string>({
-        method: 'POST',
-        url: `${this.baseUrl}/${endpoint}`,
-        data: json,
-        headers: this.headers,
-        responseType: 'text',
-        transformResponse: KEEP_TEXT,
-        validateStatus: ANY_STATUS,
-        maxRedirects: 0,
-        signal: controller.signal,
-      });
+      const url = `${this.baseUrl}/${endpoint}`;
+      response = this.transport
+        ? await this.transport(url, json, this.headers, controller.signal)
+        : await this.axiosRequest(url, json, controller.signal);
     } catch (error) {
       throw this.transportError(endpoint, error, timedOut, signal, timeoutMs);
     } finally {
@@ -847,6 +843,29 @@ export class ViberClient {
       signal.removeEventListener('abort', onAbort);
     }
     return this.parseAnswer<T>(endpoint, response);
+  }
+
+  /** One request through the `HttpService`'s axios instance. */
+  private async axiosRequest(
+    url: string,
+    json: string,
+    signal: AbortSignal,
+  ): Promise<ViberHttpAnswer> {
+    const response = await this.http.axiosRef.request<string>({
+      method: 'POST',
+      url,
+      data: json,
+      headers: this.headers,
+      responseType: 'text',
+      transformResponse: KEEP_TEXT,
+      validateStatus: ANY_STATUS,
+      maxRedirects: 0,
+      signal,
+    });
+    return {
+      status: response.status,
+      data: typeof response.data === 'string' ? response.data : '',
+    };
   }
 
   /** The caller's signal joined with the client's own (aborted by `close()`). */
@@ -922,7 +941,7 @@ export class ViberClient {
 
   private parseAnswer<T extends ViberResponseEnvelope>(
     endpoint: ViberEndpoint,
-    response: AxiosResponse<string>,
+    response: ViberHttpAnswer,
   ): T {
     // The token never leaves in an error: not in its message, snippet or parsed `response`.
     const text = this.redact(typeof response.data === 'string' ? response.data : '');

@@ -439,6 +439,12 @@ describe('compileDtoValidator', () => {
     expect(hydrateDto({ constructor: 1 }, Box)).toBe('');
     expect(hydrateDto({ one: { constructor: 1 } }, Box)).toBe('one');
     expect(hydrateDto({ many: [{}, { constructor: 1 }] }, Box)).toBe('many.1');
+    expect(hydrateDto({ many: [[{}], [[{}, { constructor: 1 }]]] }, Box)).toBe('many.1.0.1');
+
+    // Deeply nested arrays (a hostile body) are walked without overflowing the call stack.
+    let deep: unknown = [{ id: 'd' }];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(hydrateDto({ many: deep }, Box)).toBeUndefined();
   });
 });
 

@@ -26,7 +26,8 @@ const EMPTY_HEADERS = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Le
 
 /**
  * The opt-in fast path (`webhook.fastPath: true`): the webhook's `POST` is served from the
- * platform's own router (a route at the front of Express's stack, an `onRequest` hook on
+ * platform's own router (ahead of Express's router, with a route at the front of its stack for
+ * the other spellings of the path; an `onRequest` hook on
  * Fastify), ahead of Nest's route pipeline, with exactly the same handling: the same admission
  * checks on the same raw bytes (so the same inputs are refused with the same statuses and
  * bodies), the same parse, dedupe and dispatch through the handlers (which keep their Nest
