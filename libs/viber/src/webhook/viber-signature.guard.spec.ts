@@ -17,6 +17,7 @@ function fakeBot(closing = false): ViberBot {
     closing,
     options: { token: TOKEN, webhook: { maxBodyBytes: 100, bodyTimeoutMs: 1000 } },
     refusals: { refused: () => undefined },
+    instrumentation: { callbackRefused: () => undefined },
   } as unknown as ViberBot;
 }
 

@@ -12,6 +12,8 @@ const LIMIT = 200;
 interface FakeBot {
   bot: ViberBot;
   refused: [ViberRefusalKind, number, string | undefined][];
+  /** Refusals counted for metrics (not logged). */
+  counted: string[];
 }
 
 /** The parts of a ViberBot the admission reads: `closing`, the webhook options, the token, the refusal log. */
@@ -19,6 +21,7 @@ function fakeBot(
   options: { closing?: boolean; limit?: number; bodyTimeoutMs?: number } = {},
 ): FakeBot {
   const refused: FakeBot['refused'] = [];
+  const counted: string[] = [];
   const bot = {
     closing: options.closing ?? false,
     options: {
@@ -33,8 +36,13 @@ function fakeBot(
         refused.push([kind, status, detail]);
       },
     },
+    instrumentation: {
+      callbackRefused: (kind: string) => {
+        counted.push(kind);
+      },
+    },
   } as unknown as ViberBot;
-  return { bot, refused };
+  return { bot, refused, counted };
 }
 
 /** A request whose body is already read (as Nest's `rawBody: true` leaves it). */
@@ -105,7 +113,7 @@ describe('admitWebhookRequest', () => {
   });
 
   it('answers 503 while the bot shuts down, before anything else, without logging a refusal', async () => {
-    const { bot, refused } = fakeBot({ closing: true });
+    const { bot, refused, counted } = fakeBot({ closing: true });
     const admission = await admitWebhookRequest(bot, { headers: {} });
     expect(admission).toEqual({
       refusal: {
@@ -116,6 +124,7 @@ describe('admitWebhookRequest', () => {
       },
     });
     expect(refused).toEqual([]);
+    expect(counted).toEqual(['shutting down']);
   });
 
   it('refuses a declared Content-Length over the limit with 413 before the signature is looked at', async () => {
