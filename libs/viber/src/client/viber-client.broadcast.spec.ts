@@ -5,6 +5,10 @@ import { ViberValidationError } from '../errors/viber-validation.error';
 import type { ViberBroadcastResult } from '../types/api.types';
 import type { ViberBroadcastProgress } from './viber-client.options';
 import { ViberStatus } from '../types/viber-status.enum';
+import {
+  NOOP_INSTRUMENTATION,
+  type ViberInstrumentation,
+} from '../observability/viber-instrumentation';
 import { VIBER_NOT_SENT_STATUS, VIBER_TRANSPORT_FAILURE_STATUS, ViberClient } from './viber-client';
 
 // The broadcast's accounting (every receiver exactly once in sent, failed_list or
@@ -29,8 +33,16 @@ function client(
     validate?: boolean;
     sender?: { name: string } | null;
   } = {},
-): { viber: ViberClient; calls: Call[] } {
+): { viber: ViberClient; calls: Call[]; receivers: Record<string, number> } {
   const calls: Call[] = [];
+  /** What the client reports to the metrics: receivers by result. */
+  const receivers: Record<string, number> = {};
+  const instrumentation: ViberInstrumentation = {
+    ...NOOP_INSTRUMENTATION,
+    broadcastReceivers: (result: string, count: number) => {
+      receivers[result] = (receivers[result] ?? 0) + count;
+    },
+  };
   const http = {
     axiosRef: {
       request: async (config: AxiosRequestConfig<string>) => {
@@ -66,8 +78,9 @@ function client(
     rateLimits: { broadcast_message: false },
     broadcastConcurrency: options.concurrency ?? 1,
     onReceiverNotSubscribed: options.onNotSubscribed,
+    instrumentation,
   });
-  return { viber, calls };
+  return { viber, calls, receivers };
 }
 
 const ids = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `u${from + i}`);
@@ -95,7 +108,11 @@ async function* pages(...lists: (string | string[])[]): AsyncIterable<string | s
 describe('ViberClient.broadcast accounting (list)', () => {
   it('splits into requests of 300, counts sent, merges failed_list and message tokens', async () => {
     const notSubscribed: string[] = [];
-    const { viber, calls } = client(
+    const {
+      viber,
+      calls,
+      receivers: counted,
+    } = client(
       (_call, index) =>
         index === 1
           ? {
@@ -125,6 +142,7 @@ describe('ViberClient.broadcast accounting (list)', () => {
       aborted: false,
     });
     expect(notSubscribed).toEqual(['u300']);
+    expect(counted).toEqual({ sent: 648, failed: 2 });
     expect(progress).toEqual([
       { total: 650, sent: 300, failed: 0, uncertain: 0, requests: 1, settled: 300, complete: true },
       { total: 650, sent: 598, failed: 2, uncertain: 0, requests: 2, settled: 600, complete: true },
@@ -150,11 +168,12 @@ describe('ViberClient.broadcast accounting (list)', () => {
   });
 
   it('a request Viber refuses as a whole fails its receivers with that status; the others go on', async () => {
-    const { viber } = client((_call, index) =>
+    const { viber, receivers: counted } = client((_call, index) =>
       index === 0 ? { status: ViberStatus.badData } : {},
     );
     const receivers = ids(301);
     const result = await viber.broadcast(receivers, 'hi');
+    expect(counted).toEqual({ sent: 1, failed: 300 });
     expect(result.sent).toBe(1);
     expect(result.requests).toBe(2);
     expect(result.aborted).toBe(false);
@@ -281,7 +300,7 @@ describe('ViberClient.broadcast accounting (list)', () => {
 
   it('an abort in flight before the request left fails that request with -2', async () => {
     const controller = new AbortController();
-    const { viber } = client(
+    const { viber, receivers: counted } = client(
       (call) =>
         new Promise<Reply>((resolve) => {
           call.signal.addEventListener('abort', () => resolve(refused()));
@@ -290,6 +309,7 @@ describe('ViberClient.broadcast accounting (list)', () => {
     );
     const result = await viber.broadcast(ids(10), 'hi', { signal: controller.signal });
     expect(result.aborted).toBe(true);
+    expect(counted).toEqual({ not_sent: 10 });
     expect(result.uncertain_list).toEqual([]);
     expect(result.failed_list).toEqual(
       ids(10).map((receiver) => ({
