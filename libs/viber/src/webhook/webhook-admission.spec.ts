@@ -78,12 +78,13 @@ const bodyOf = (size: number): Buffer => {
 
 describe('admitWebhookRequest', () => {
   it('admits a signed body and returns its exact bytes, logging nothing', async () => {
-    const { bot, refused } = fakeBot();
+    const { bot, refused, counted } = fakeBot();
     const body = Buffer.from('{"event":"webhook"}');
     const admission = await admitWebhookRequest(bot, bufferedRequest(body, signed(body)));
     expect(admission).toEqual({ raw: body });
     expect(admission.refusal).toBeUndefined();
     expect(refused).toEqual([]);
+    expect(counted).toEqual([]);
   });
 
   it('reads the signature from the `sig` query parameter when the header is absent', async () => {
