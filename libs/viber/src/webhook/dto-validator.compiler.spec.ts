@@ -58,7 +58,7 @@ function expectAgreement(dto: DtoClass, values: readonly Rec[]): void {
 function CustomConstraint(
   name: string,
   validate: (value: unknown, args?: ValidationArguments) => boolean | Promise<boolean>,
-  options: { async?: boolean; constraints?: unknown[] } = {},
+  options: { async?: boolean; constraints?: unknown[]; each?: boolean } = {},
 ): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -67,6 +67,7 @@ function CustomConstraint(
       propertyName: String(propertyName),
       async: options.async,
       constraints: options.constraints,
+      options: { each: options.each },
       validator: { validate },
     });
 }
@@ -445,6 +446,410 @@ describe('compileDtoValidator', () => {
     let deep: unknown = [{ id: 'd' }];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(hydrateDto({ many: deep }, Box)).toBeUndefined();
+  });
+});
+
+describe('compileDtoValidator: what the compiled shortcuts must not change', () => {
+  type Metadata = Parameters<ReturnType<typeof getMetadataStorage>['addValidationMetadata']>[0];
+  const storage = getMetadataStorage();
+  const rulesOf = (dto: DtoClass): Metadata[] =>
+    storage.getTargetValidationMetadatas(dto, undefined as unknown as string, false, false);
+  const instance = (dto: DtoClass, fields: Rec): Rec =>
+    Object.assign(Object.create(dto.prototype as object) as Rec, fields);
+  /** A rule written straight into class-validator's storage, as its decorators do. */
+  function addRule(target: DtoClass, rule: Partial<Metadata> & Pick<Metadata, 'type'>): void {
+    storage.addValidationMetadata({
+      target,
+      propertyName: 'x',
+      groups: [],
+      each: false,
+      context: undefined,
+      ...rule,
+    } as unknown as Metadata);
+  }
+  /** The compiled check on `fields`, and validateSync's answer: both, or the throw. */
+  function answers(dto: DtoClass, fields: Rec): { compiled: unknown; slow: unknown } {
+    const object = instance(dto, fields);
+    return {
+      compiled: outcome(() => compileDtoValidator(dto).check(object)),
+      slow: outcome(() => slow(object)),
+    };
+  }
+
+  it('runs class-validator built-ins itself: no constraint validate is called when checking', () => {
+    class Builtins {
+      @IsDefined() @IsString() @IsNotEmpty() @Matches('^B', 'i') @Matches(/^b+$/i) s!: string;
+      @IsInt() @Min(-3) @Max(3) i!: number;
+      @IsNumber({ allowNaN: true }) n!: number;
+      @IsBoolean() b!: boolean;
+      @IsObject() o!: object;
+      @IsArray() @IsIn(['a', 1, NaN], { each: true }) a!: unknown[];
+      @IsIn(['x', NaN]) e!: unknown;
+      @IsString({ each: true }) tags!: string[];
+    }
+    const validates = rulesOf(Builtins).flatMap((rule) =>
+      storage
+        .getTargetValidatorConstraints(rule.constraintCls)
+        .map((constraint) => jest.spyOn(constraint.instance, 'validate')),
+    );
+    expect(validates).toHaveLength(15); // one per decorator
+    try {
+      const compiled = compileDtoValidator(Builtins);
+      for (const spy of validates) spy.mockClear();
+      const valid = { s: 'bB', i: 3, n: NaN, b: false, o: {}, a: ['a', 1], e: 'x', tags: ['t'] };
+      expect(compiled.check(instance(Builtins, valid))).toBe(true);
+      for (const [key, value] of [
+        ['s', 'b1'],
+        ['s', 'ab'],
+        ['s', ''],
+        ['i', 4],
+        ['i', -4],
+        ['i', 1.5],
+        ['n', '1'],
+        ['b', 0],
+        ['o', null],
+        ['a', ['b']],
+        ['a', [NaN]],
+        ['a', 'a'],
+        ['e', NaN],
+        ['e', 'y'],
+        ['tags', ['t', 1]],
+        ['tags', new Set([2])],
+      ] as const) {
+        expect({
+          key,
+          value,
+          valid: compiled.check(instance(Builtins, { ...valid, [key]: value })),
+        }).toEqual({ key, value, valid: false });
+      }
+      for (const spy of validates) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of validates) spy.mockRestore();
+    }
+  });
+
+  /** A constraint registered under a built-in's name that answers as the built-in except where `differs`. */
+  function impostor(
+    name: string,
+    builtIn: (value: unknown, constraints: unknown[]) => boolean,
+    differs: (value: unknown) => boolean,
+    constraints: unknown[] = [],
+  ): DtoClass {
+    class Impostor {
+      x?: unknown;
+    }
+    registerDecorator({
+      name,
+      target: Impostor,
+      propertyName: 'x',
+      constraints,
+      validator: {
+        validate: (value: unknown) => builtIn(value, constraints) !== differs(value),
+      },
+    });
+    return Impostor;
+  }
+  const asString = (value: unknown): boolean => typeof value === 'string';
+  const boxed = (type: new (v: never) => object, of: unknown) => (value: unknown) =>
+    value instanceof type && Object.is(value.valueOf(), of);
+  const sameJson = (of: unknown) => (value: unknown) =>
+    typeof value === 'object' && value !== null && JSON.stringify(value) === JSON.stringify(of);
+
+  // One case per probe: a look-alike that differs on that value alone must be told apart.
+  it.each<[string, unknown, (value: unknown) => boolean]>([
+    ['undefined', undefined, (v) => v === undefined],
+    ['null', null, (v) => v === null],
+    ['true', true, (v) => v === true],
+    ['false', false, (v) => v === false],
+    ['0', 0, (v) => Object.is(v, 0)],
+    ['-0', -0, (v) => Object.is(v, -0)],
+    ['1', 1, (v) => v === 1],
+    ['-1', -1, (v) => v === -1],
+    ['0.5', 0.5, (v) => v === 0.5],
+    ['-90', -90, (v) => v === -90],
+    ['90', 90, (v) => v === 90],
+    ['-180', -180, (v) => v === -180],
+    ['180', 180, (v) => v === 180],
+    ['2 ** 53 + 2', 2 ** 53 + 2, (v) => v === 2 ** 53 + 2],
+    ['NaN', NaN, (v) => Number.isNaN(v)],
+    ['Infinity', Infinity, (v) => v === Infinity],
+    ['-Infinity', -Infinity, (v) => v === -Infinity],
+    ['10n', 10n, (v) => v === 10n],
+    ['""', '', (v) => v === ''],
+    ['" "', ' ', (v) => v === ' '],
+    ['"a"', 'a', (v) => v === 'a'],
+    ['"0"', '0', (v) => v === '0'],
+    ['"1"', '1', (v) => v === '1'],
+    ['"-1"', '-1', (v) => v === '-1'],
+    ['"1.5"', '1.5', (v) => v === '1.5'],
+    ['25 nines', '9'.repeat(25), (v) => v === '9'.repeat(25)],
+    ['"text"', 'text', (v) => v === 'text'],
+    ['[]', [], sameJson([])],
+    ['[1]', [1], sameJson([1])],
+    ['["a"]', ['a'], sameJson(['a'])],
+    ['{}', {}, (v) => sameJson({})(v) && !Array.isArray(v)],
+    ['{ a: 1 }', { a: 1 }, sameJson({ a: 1 })],
+    ['new String("a")', new String('a'), boxed(String, 'a')],
+    ['new String("")', new String(''), boxed(String, '')],
+    ['new Boolean(false)', new Boolean(false), boxed(Boolean, false)],
+    ['new Number(1)', new Number(1), boxed(Number, 1)],
+    ['a symbol', Symbol('other'), (v) => typeof v === 'symbol'],
+    ['() => true', () => true, (v) => typeof v === 'function' && (v as () => unknown)() === true],
+  ])(
+    'tells a look-alike of isString that differs on %s from the built-in',
+    (_name, value, differs) => {
+      const dto = impostor('isString', asString, differs);
+      expect(answers(dto, { x: value })).toEqual({
+        compiled: !asString(value),
+        slow: !asString(value),
+      });
+    },
+  );
+
+  it('also probes a look-alike on its own arguments and the numbers next to them', () => {
+    const inList = impostor(
+      'isIn',
+      (v, [list]) => (list as unknown[]).includes(v),
+      (v) => v === 'zz',
+      [['zz']],
+    );
+    expect(answers(inList, { x: 'zz' })).toEqual({ compiled: false, slow: false });
+    for (const at of [4, 5, 6]) {
+      const atLeast = impostor(
+        'min',
+        (v, [bound]) => typeof v === 'number' && v >= (bound as number),
+        (v) => v === at,
+        [5],
+      );
+      expect({ at, ...answers(atLeast, { x: at }) }).toEqual({
+        at,
+        compiled: at < 5,
+        slow: at < 5,
+      });
+    }
+    const pattern = impostor(
+      'matches',
+      (v, [p]) => typeof v === 'string' && new RegExp(p as string).test(v),
+      (v) => v === '^z+$',
+      ['^z+$'],
+    );
+    expect(answers(pattern, { x: '^z+$' })).toEqual({ compiled: true, slow: true });
+  });
+
+  it('tells apart a look-alike that throws on a probe (its answer there is a throw)', () => {
+    const dto = impostor('isString', asString, (v) => {
+      if (v === 'text') throw new Error('not this one');
+      return false;
+    });
+    const { compiled, slow: expected } = answers(dto, { x: 'text' });
+    expect(expected).toBe('throws');
+    expect([false, 'throws']).toContain(compiled);
+  });
+
+  it('never runs a sticky pattern while compiling (its lastIndex is state)', () => {
+    const sticky = /b/y;
+    const exec = jest.spyOn(sticky, 'exec');
+    class Sticky {
+      @Matches(sticky)
+      x!: string;
+    }
+    compileDtoValidator(Sticky);
+    expect(exec).not.toHaveBeenCalled();
+    // Its first run, after compiling, starts at the beginning: 'b' matches.
+    expect(compileDtoValidator(Sticky).check(instance(Sticky, { x: 'b' }))).toBe(true);
+  });
+
+  it("uses @IsOptional's own condition only through the compiled one", () => {
+    class Optional {
+      @IsOptional()
+      @IsInt()
+      x?: number;
+    }
+    const rule = rulesOf(Optional).find((r) => r.type === 'conditionalValidation')!;
+    const own = rule.constraints[0] as (object: object, value: unknown) => boolean;
+    const condition = jest.fn(own);
+    rule.constraints[0] = condition;
+    const compiled = compileDtoValidator(Optional);
+    condition.mockClear();
+    const verdicts = [undefined, null, 1, '1', 0, ''].map((x) =>
+      compiled.check(instance(Optional, { x })),
+    );
+    expect(verdicts).toEqual([true, true, true, false, true, false]);
+    expect(condition).not.toHaveBeenCalled();
+  });
+
+  it("keeps a condition that is not @IsOptional's, even under its name or agreeing on every probe", () => {
+    class EmptyIsOptional {
+      @IsInt()
+      x?: unknown;
+    }
+    addRule(EmptyIsOptional, {
+      type: 'conditionalValidation',
+      name: 'isOptional',
+      constraints: [(_o: object, v: unknown) => v !== null && v !== undefined && v !== ''],
+    });
+    expect(answers(EmptyIsOptional, { x: '' })).toEqual({ compiled: true, slow: true });
+    class ThrowingIsOptional {
+      @IsString()
+      x?: unknown;
+    }
+    addRule(ThrowingIsOptional, {
+      type: 'conditionalValidation',
+      name: 'isOptional',
+      constraints: [
+        (_o: object, v: unknown) => {
+          if (v === 'text') throw new Error('not this one');
+          return v !== null && v !== undefined;
+        },
+      ],
+    });
+    const thrown = answers(ThrowingIsOptional, { x: 'text' });
+    expect(thrown.slow).toBe('throws');
+    expect([false, 'throws']).toContain(thrown.compiled);
+    class AlmostOptional {
+      @ValidateIf((_o: object, v: unknown) => v !== null && v !== undefined && v !== 'zzz')
+      @IsInt()
+      x?: unknown;
+    }
+    expect(answers(AlmostOptional, { x: 'zzz' })).toEqual({ compiled: true, slow: true });
+    expect(answers(AlmostOptional, { x: 'zz' })).toEqual({ compiled: false, slow: false });
+  });
+
+  it('runs every condition of a property, any false (or falsy) one skipping it', () => {
+    const calls: string[] = [];
+    class Twice {
+      @IsOptional()
+      @ValidateIf((o: Twice) => (calls.push('flag'), o.flag as boolean))
+      @IsInt()
+      x?: unknown;
+
+      @Allow()
+      flag?: unknown;
+    }
+    const cases: Array<[Rec, boolean]> = [
+      [{ x: 's', flag: true }, false],
+      [{ x: 's', flag: 'yes' }, false],
+      [{ x: 1, flag: true }, true],
+      [{ x: 's', flag: 0 }, true],
+      [{ x: 's' }, true],
+      [{ x: null, flag: true }, true],
+    ];
+    for (const [fields, valid] of cases) {
+      expect({ fields, ...answers(Twice, fields) }).toEqual({
+        fields,
+        compiled: valid,
+        slow: valid,
+      });
+    }
+    calls.length = 0;
+    compileDtoValidator(Twice).check(instance(Twice, { x: null, flag: true }));
+    expect(calls).toEqual(['flag']); // run although @IsOptional already skipped x
+  });
+
+  it('checks @IsDefined first and stops there (stopAtFirstError), as validateSync does', () => {
+    class DefinedFirst {
+      @IsDefined()
+      @CustomConstraint('needsAValue', (value) => (value as string).length > 0)
+      x!: string;
+    }
+    expect(DTO_VALIDATOR_OPTIONS).toEqual({ forbidUnknownValues: true, stopAtFirstError: true });
+    expect(answers(DefinedFirst, {})).toEqual({ compiled: false, slow: false });
+    expect(answers(DefinedFirst, { x: 'a' })).toEqual({ compiled: true, slow: true });
+  });
+
+  it('checks each item of a collection with a custom constraint declared with each', () => {
+    class EachCustom {
+      @CustomConstraint('evenLength', (v) => typeof v === 'string' && v.length % 2 === 0, {
+        each: true,
+      })
+      x!: unknown;
+    }
+    for (const [x, valid] of [
+      ['ab', true],
+      ['a', false],
+      [['ab', 'cd'], true],
+      [['ab', 'c'], false],
+      [[], true],
+      [new Set(['ab']), true],
+      [new Set(['a']), false],
+      [new Map([[1, 'ab']]), true],
+      [new Map([['ab', 'a']]), false],
+    ] as Array<[unknown, boolean]>) {
+      expect({ x, ...answers(EachCustom, { x }) }).toEqual({ x, compiled: valid, slow: valid });
+    }
+  });
+
+  it('falls back, naming why, for a constraint without a validator or a condition without a function', () => {
+    class Ghost {
+      @IsInt()
+      n!: number;
+    }
+    class Unregistered {}
+    addRule(Ghost, { type: 'customValidation', name: 'ghost', constraintCls: Unregistered });
+    expect(compileDtoValidator(Ghost).fallback).toBe('Ghost.x: ghost has no registered validator');
+    expect(answers(Ghost, { n: 1 })).toEqual({ compiled: true, slow: true });
+    expect(answers(Ghost, { n: 1.5 })).toEqual({ compiled: false, slow: false });
+    class NoCondition {
+      @IsInt()
+      n!: number;
+    }
+    addRule(NoCondition, { type: 'conditionalValidation', constraints: undefined });
+    expect(compileDtoValidator(NoCondition).fallback).toBe(
+      'NoCondition.x: a condition without a function',
+    );
+  });
+
+  it('validates a nested object by its own class, and lets an undefined one pass', () => {
+    class Leaf {
+      @IsString()
+      name!: string;
+    }
+    class Other {
+      @IsInt()
+      count!: number;
+    }
+    class Holder {
+      @ValidateNestedDto(() => Leaf)
+      leaf?: Leaf;
+    }
+    expect(answers(Holder, {})).toEqual({ compiled: true, slow: true });
+    expect(answers(Holder, { leaf: undefined })).toEqual({ compiled: true, slow: true });
+    expect(answers(Holder, { leaf: instance(Leaf, { name: 'a' }) })).toEqual({
+      compiled: true,
+      slow: true,
+    });
+    // Another class's object: its own rules, not the declared class's.
+    expect(answers(Holder, { leaf: instance(Other, { name: 'a' }) })).toEqual({
+      compiled: false,
+      slow: false,
+    });
+    expect(answers(Holder, { leaf: instance(Other, { count: 1 }) })).toEqual({
+      compiled: true,
+      slow: true,
+    });
+  });
+
+  it('answers false, not a throw, for an object whose constructor is not a function', () => {
+    const odd = Object.create({ constructor: 5 }) as object;
+    expect(outcome(() => isValidDto(odd))).toBe(false);
+    expect(outcome(() => slow(odd))).toBe(false);
+  });
+
+  it('reports the whole path of an own constructor key two nested classes down', () => {
+    class Leaf {
+      @IsString()
+      name!: string;
+    }
+    class Middle {
+      @ValidateNestedDto(() => Leaf)
+      leaf!: Leaf;
+    }
+    class Top {
+      @ValidateNestedDto(() => Middle)
+      middle!: Middle;
+    }
+    expect(hydrateDto({ middle: { leaf: { constructor: 1 } } }, Top)).toBe('middle.leaf');
+    expect(hydrateDto({ middle: [{ leaf: [{ constructor: 1 }] }] }, Top)).toBe('middle.0.leaf.0');
   });
 });
 

@@ -129,7 +129,14 @@ function compile(dto: DtoTarget): CompiledDtoValidator {
     groups?: string[],
   ) => ValidationMetadata[];
   // The arguments `validateSync(object, DTO_VALIDATOR_OPTIONS)` passes: no schema, no groups.
-  const metadatas = getMetadatas(dto, undefined, false, false, undefined);
+  const metadatas = getMetadatas(
+    dto,
+    undefined,
+    // Stryker disable next-line BooleanLiteral: `always` only matters when groups are given, and none are (every rule is read either way)
+    false, // always
+    false, // strictGroups
+    undefined, // groups
+  );
   const grouped = storage().groupByPropertyName(metadatas);
   const nested: NestedDtoField[] = [];
   const checks: ObjectCheck[] = [];
@@ -137,9 +144,9 @@ function compile(dto: DtoTarget): CompiledDtoValidator {
   for (const property of Object.keys(grouped)) {
     const rules = grouped[property]!;
     // Recorded even when the rules fall back: validateSync needs the nested objects hydrated too.
-    const type = rules.some((rule) => rule.type === ValidationTypes.NESTED_VALIDATION)
-      ? getNestedDtoClass(dto, property)
-      : undefined;
+    // (A property declared with @ValidateNestedDto always has a NESTED_VALIDATION rule here: with
+    // no groups given, class-validator reads every rule.)
+    const type = getNestedDtoClass(dto, property);
     if (type) nested.push({ property, dto: type });
     try {
       checks.push(compileProperty(property, rules, type));
@@ -213,9 +220,15 @@ function compileProperty(
   // `@IsDefined` first, then the other constraints in order, then the nested object.
   const rules = allOf<unknown, object>([...defined, ...constraints, ...(nested ? [nested] : [])]);
   const read = (object: object): unknown => (object as Record<string, unknown>)[property];
+  // The two shortcuts below (no condition; one) only save work: the loop at the end gives the
+  // same answer for any number of conditions, and so does its `!condition || rules` for
+  // @IsOptional's condition.
+  // Stryker disable next-line ConditionalExpression: a shortcut of the loop below (same answer)
   if (conditions.length === 0) return (object) => rules(read(object), object);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: a shortcut of the loop below (same answer)
   if (conditions.length === 1) {
     const [condition] = conditions;
+    // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut of the general case below (same answer)
     if (condition === IS_OPTIONAL_CONDITION) {
       return (object) => {
         const value = read(object);
@@ -386,6 +399,7 @@ function probesOf(metadata: ValidationMetadata): unknown[] {
   for (const argument of (metadata.constraints ?? []) as unknown[]) {
     if (Array.isArray(argument)) probes.push(...(argument as unknown[]));
     else if (typeof argument === 'number') probes.push(argument, argument - 1, argument + 1);
+    // Stryker disable next-line ConditionalExpression: `true` pushes other arguments too: more probes never make a faithful built-in disagree
     else if (typeof argument === 'string') probes.push(argument);
   }
   return probes;
@@ -433,7 +447,8 @@ function builtIn(
   for (const probe of probesOf(metadata)) {
     try {
       const own = instance.validate(probe, validationArguments(metadata, probeObject, probe));
-      if (typeof own !== 'boolean' || own !== check(probe)) return undefined;
+      // (`check` answers a boolean: any other answer of the constraint's own is a disagreement.)
+      if (own !== check(probe)) return undefined;
     } catch {
       return undefined;
     }
@@ -492,6 +507,7 @@ function nestedCheck(declared: DtoClass): (value: unknown) => boolean {
       return true;
     }
     if (!(value instanceof Object)) return false; // "must be either object or array"
+    // Stryker disable next-line BlockStatement: a shortcut of isValidDto below (same answer)
     if (value.constructor === declared) {
       declaredCheck ??= compileDtoValidator(declared).check;
       return declaredCheck(value);
@@ -529,6 +545,7 @@ export function hydrateDto(value: unknown, dto: DtoClass, path = ''): string | u
     ];
     while (arrays.length > 0) {
       const top = arrays[arrays.length - 1]!;
+      // Stryker disable next-line EqualityOperator: `>` reads one past the end: undefined, which hydrates nothing
       if (top.next >= top.items.length) {
         arrays.pop();
         continue;
@@ -549,6 +566,7 @@ export function hydrateDto(value: unknown, dto: DtoClass, path = ''): string | u
   if (hasOwn(value, 'constructor')) return path;
   Object.setPrototypeOf(value, dto.prototype);
   for (const field of compileDtoValidator(dto).nested) {
+    // Stryker disable next-line ConditionalExpression: a missing field reads undefined (DTO prototypes hold no field values), which hydrates nothing
     if (!hasOwn(value, field.property)) continue;
     const found = hydrateDto(
       value[field.property],
