@@ -18,6 +18,10 @@ import {
   ValidateNested,
   ValidatePromise,
   getMetadataStorage,
+  isIn,
+  isString,
+  matches,
+  min,
   registerDecorator,
   validateSync,
   type ValidationArguments,
@@ -549,7 +553,7 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
     });
     return Impostor;
   }
-  const asString = (value: unknown): boolean => typeof value === 'string';
+  const asString = (value: unknown): boolean => isString(value); // the built-in itself
   const boxed = (type: new (v: never) => object, of: unknown) => (value: unknown) =>
     value instanceof type && Object.is(value.valueOf(), of);
   const sameJson = (of: unknown) => (value: unknown) =>
@@ -609,7 +613,7 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
   it('also probes a look-alike on its own arguments and the numbers next to them', () => {
     const inList = impostor(
       'isIn',
-      (v, [list]) => (list as unknown[]).includes(v),
+      (v, [list]) => isIn(v, list as unknown[]),
       (v) => v === 'zz',
       [['zz']],
     );
@@ -617,7 +621,7 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
     for (const at of [4, 5, 6]) {
       const atLeast = impostor(
         'min',
-        (v, [bound]) => typeof v === 'number' && v >= (bound as number),
+        (v, [bound]) => min(v, bound as number),
         (v) => v === at,
         [5],
       );
@@ -629,7 +633,7 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
     }
     const pattern = impostor(
       'matches',
-      (v, [p]) => typeof v === 'string' && new RegExp(p as string).test(v),
+      (v, [p]) => matches(v as string, new RegExp(p as string)),
       (v) => v === '^z+$',
       ['^z+$'],
     );
@@ -848,6 +852,9 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
       @ValidateNestedDto(() => Middle)
       middle!: Middle;
     }
+    // Values JSON never gives are ignored, not thrown on.
+    expect(hydrateDto(undefined, Top)).toBeUndefined();
+    expect(hydrateDto({ middle: { leaf: undefined } }, Top)).toBeUndefined();
     expect(hydrateDto({ middle: { leaf: { constructor: 1 } } }, Top)).toBe('middle.leaf');
     expect(hydrateDto({ middle: [{ leaf: [{ constructor: 1 }] }] }, Top)).toBe('middle.0.leaf.0');
   });
