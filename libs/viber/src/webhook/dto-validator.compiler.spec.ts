@@ -858,6 +858,25 @@ describe('compileDtoValidator: what the compiled shortcuts must not change', () 
     expect(hydrateDto({ middle: { leaf: { constructor: 1 } } }, Top)).toBe('middle.leaf');
     expect(hydrateDto({ middle: [{ leaf: [{ constructor: 1 }] }] }, Top)).toBe('middle.0.leaf.0');
   });
+
+  it('gives a class only to plain objects: an instance or a null-prototype object keeps its own', () => {
+    class Leaf {
+      @IsString()
+      name!: string;
+    }
+    class Other {
+      name = 'x';
+    }
+    const instance = new Other();
+    const bare = Object.assign(Object.create(null) as object, { name: 'y' });
+    const date = new Date(0);
+    expect(hydrateDto(instance, Leaf)).toBeUndefined();
+    expect(hydrateDto(bare, Leaf)).toBeUndefined();
+    expect(hydrateDto(date, Leaf)).toBeUndefined();
+    expect(Object.getPrototypeOf(instance)).toBe(Other.prototype);
+    expect(Object.getPrototypeOf(bare)).toBeNull();
+    expect(Object.getPrototypeOf(date)).toBe(Date.prototype);
+  });
 });
 
 function outcome(run: () => boolean): boolean | 'throws' {

@@ -268,8 +268,7 @@ function compileCondition(metadata: ValidationMetadata): Condition {
     const agrees = PROBES.every((probe) => {
       try {
         return !!own({ [property]: probe }, probe) === IS_OPTIONAL_CONDITION({}, probe);
-        // Stryker disable next-line BlockStatement: an empty catch answers undefined, which ends `every` as false does
-      } catch {
+      } catch /* Stryker disable next-line BlockStatement: an empty catch answers undefined, which ends `every` as false does */ {
         return false;
       }
     });
@@ -398,11 +397,16 @@ const PROBES: readonly unknown[] = [
 function probesOf(metadata: ValidationMetadata): unknown[] {
   const probes = [...PROBES];
   for (const argument of (metadata.constraints ?? []) as unknown[]) {
-    if (Array.isArray(argument)) probes.push(...(argument as unknown[]));
-    // Stryker disable next-line ConditionalExpression: `true` also pushes a string and two near it: more probes never make a faithful built-in disagree
-    else if (typeof argument === 'number') probes.push(argument, argument - 1, argument + 1);
+    if (Array.isArray(argument)) {
+      probes.push(...(argument as unknown[]));
+      continue;
+    }
+    if (typeof argument === 'number') {
+      probes.push(argument, argument - 1, argument + 1);
+      continue;
+    }
     // Stryker disable next-line ConditionalExpression: `true` pushes other arguments too: more probes never make a faithful built-in disagree
-    else if (typeof argument === 'string') probes.push(argument);
+    if (typeof argument === 'string') probes.push(argument);
   }
   return probes;
 }
