@@ -1,5 +1,11 @@
 import { Injectable, type LoggerService } from '@nestjs/common';
-import { Event, OnMessage, ViberModule, type ViberCallback } from 'nestjs-viber';
+import {
+  Event,
+  OnMessage,
+  ViberModule,
+  computeViberSignature,
+  type ViberCallback,
+} from 'nestjs-viber';
 import { connect } from 'node:net';
 import { setPriority } from 'node:os';
 import { startChildApp, type ChildApp } from '../support/child-app';
@@ -61,6 +67,47 @@ function rawExchange(
       socket.destroy();
       resolve({ text, closedByServer: false });
     }, 5000).unref();
+  });
+}
+
+/**
+ * Sends a POST's head and first 1 KB, waits for the answer, then writes the rest of the body
+ * (16 KB at a time, each once the last is taken), then `then`; resolves with what came back and
+ * the first socket error (a reset connection), 150 ms after the last write.
+ */
+function writeOnAfterAnswer(
+  url: string,
+  head: string,
+  body: Buffer,
+  then: string,
+): Promise<{ text: string; error?: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const result: { text: string; error?: string } = { text: '' };
+    let answered = false;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      result.error ??= error.code ?? error.message;
+    });
+    const writeRest = async (): Promise<void> => {
+      for (let at = 1024; at < body.length && !socket.destroyed; at += 16 * 1024) {
+        const part = body.subarray(at, at + 16 * 1024);
+        await new Promise<void>((done) => socket.write(part, () => done()));
+      }
+      if (!socket.destroyed) socket.write(then);
+      setTimeout(() => {
+        socket.destroy();
+        resolve(result);
+      }, 150);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      result.text += chunk.toString('utf8');
+      if (!answered && /\r\n\r\n\{[^]*\}$/.test(result.text)) {
+        answered = true;
+        void writeRest();
+      }
+    });
+    socket.write(Buffer.concat([Buffer.from(head), body.subarray(0, 1024)]));
   });
 }
 
@@ -144,6 +191,37 @@ describe.each(WEBHOOK_MODES)('webhook intake on %s (%s)', (platform, mode) => {
     expect(recorded.map((c) => (c as { message?: { text?: string } }).message?.text)).toEqual(
       urls.map((_, index) => `spelling ${index}`),
     );
+  });
+
+  it('a client still writing a refused upload (403 unsigned, 413 declared too large) reads the answer, and is not reset', async () => {
+    const { host } = new URL(webhook);
+    const headOf = (length: number, signature?: string): string =>
+      `POST /viber/webhook HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+      (signature === undefined ? '' : `X-Viber-Content-Signature: ${signature}\r\n`) +
+      `Content-Length: ${length}\r\n\r\n`;
+    const next = textMessage('alice', 'after the junk');
+    const nextRequest =
+      headOf(Buffer.byteLength(next), computeViberSignature(next, TEST_TOKEN)) + next;
+    const unsigned = Buffer.from(textMessage('mallory', 'x'.repeat(600 * 1024)));
+    const refused = await writeOnAfterAnswer(
+      webhook,
+      headOf(unsigned.length),
+      unsigned,
+      nextRequest,
+    );
+    expect(refused.error).toBeUndefined();
+    expect(refused.text).toMatch(/^HTTP\/1\.1 403 [^]*"Missing Viber signature"/);
+    // The upload was read to its end: the same connection carries the next callback.
+    expect(refused.text).toMatch(/HTTP\/1\.1 200 /);
+    const huge = Buffer.from(textMessage('mallory', 'y'.repeat(1100 * 1024)));
+    const tooLarge = await writeOnAfterAnswer(webhook, headOf(huge.length), huge, '');
+    expect(tooLarge.error).toBeUndefined();
+    expect(tooLarge.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(
+      running.app
+        .get(Recorder)
+        .callbacks.map((c) => (c as { sender?: { id?: string } }).sender?.id),
+    ).toEqual(['alice']);
   });
 
   it('a body that stalls midway is answered 408 after bodyTimeoutMs and its connection closed', async () => {

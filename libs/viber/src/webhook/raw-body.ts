@@ -22,7 +22,8 @@ export interface ViberWebhookRequest {
 /** Where the guard leaves the raw body for the controller. */
 export const VIBER_RAW_BODY: unique symbol = Symbol('nestjs-viber:raw-body');
 
-function nodeRequest(request: ViberWebhookRequest): IncomingMessage | undefined {
+/** The Node request under an Express request (itself) or a Fastify request (`raw`). */
+export function nodeRequest(request: ViberWebhookRequest): IncomingMessage | undefined {
   if (request.raw && typeof request.raw.on === 'function') return request.raw;
   const candidate = request as unknown as IncomingMessage;
   return typeof candidate.on === 'function' ? candidate : undefined;

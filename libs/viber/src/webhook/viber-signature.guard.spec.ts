@@ -79,7 +79,7 @@ describe('ViberSignatureGuard', () => {
     expect(headersSet).toEqual([]);
   });
 
-  it('throws the refusal as Nest would answer it, closing the connection when asked', async () => {
+  it('throws the refusal as Nest would answer it, with Connection: close where the upload cannot be discarded (not a Node request)', async () => {
     const { guard, context, headersSet, response } = harness(fakeBot());
     const error = await refusalOf(guard.canActivate(context({ headers: {} })));
     expect(error.getStatus()).toBe(403);

@@ -12,6 +12,7 @@ import type { ViberBot } from '../bot/viber-bot';
 import { ViberRawBodyUnavailableError } from '../errors/viber-raw-body-unavailable.error';
 import { VIBER_MODULE_BOT } from '../viber.constants';
 import type { ViberWebhookRequest } from './raw-body';
+import { settleRefusedConnection } from './refused-upload';
 import { admitWebhookRequest, refusalBody } from './webhook-admission';
 
 /**
@@ -37,9 +38,10 @@ export class ViberSignatureGuard implements CanActivate {
   /** Checks the signature; leaves the raw body on the request for the controller. */
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
+    const request = http.getRequest<ViberWebhookRequest>();
     let admission;
     try {
-      admission = await admitWebhookRequest(this.bot, http.getRequest<ViberWebhookRequest>());
+      admission = await admitWebhookRequest(this.bot, request);
     } catch (error) {
       if (error instanceof ViberRawBodyUnavailableError) {
         if (!this.rawBodyProblemLogged) {
@@ -52,9 +54,9 @@ export class ViberSignatureGuard implements CanActivate {
     }
     const { refusal } = admission;
     if (refusal === undefined) return true;
-    // The rest of a refused upload is not worth reading: close the connection after the answer.
-    if (refusal.close) {
-      this.adapterHost.httpAdapter?.setHeader(http.getResponse(), 'Connection', 'close');
+    const response: unknown = http.getResponse();
+    if (settleRefusedConnection(refusal.connection, request, response, this.bot.options.webhook)) {
+      this.adapterHost.httpAdapter?.setHeader(response, 'Connection', 'close');
     }
     throw new HttpException(refusalBody(refusal), refusal.status);
   }

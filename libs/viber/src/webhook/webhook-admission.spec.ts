@@ -121,7 +121,7 @@ describe('admitWebhookRequest', () => {
         status: 503,
         message: 'The bot is shutting down',
         kind: undefined,
-        close: false,
+        connection: 'keep',
       },
     });
     expect(refused).toEqual([]);
@@ -138,7 +138,7 @@ describe('admitWebhookRequest', () => {
         status: 413,
         message: `Body is larger than ${LIMIT} bytes`,
         kind: 'body too large',
-        close: true,
+        connection: 'discard',
       },
     });
     expect(refused).toEqual([['body too large', 413, undefined]]);
@@ -171,7 +171,7 @@ describe('admitWebhookRequest', () => {
         status: 413,
         message: `Body is larger than ${LIMIT} bytes`,
         kind: 'body too large',
-        close: true,
+        connection: 'discard',
       },
     });
     expect(refused).toEqual([['body too large', 413, undefined]]);
@@ -187,7 +187,7 @@ describe('admitWebhookRequest', () => {
         status: 413,
         message: `Body is larger than ${LIMIT} bytes`,
         kind: 'body too large',
-        close: true,
+        connection: 'close',
       },
     });
     expect(refused).toEqual([['body too large', 413, undefined]]);
@@ -210,7 +210,7 @@ describe('admitWebhookRequest', () => {
     await expect(admitWebhookRequest(bot, request)).resolves.toEqual({ raw: body });
   });
 
-  it('refuses a missing signature with 403 and closes, without reading the body', async () => {
+  it('refuses a missing signature with 403 without reading the body (the rest of the upload is discarded)', async () => {
     const { bot, refused } = fakeBot();
     const { request, body } = streamedRequest({});
     const admission = await admitWebhookRequest(bot, request);
@@ -219,7 +219,7 @@ describe('admitWebhookRequest', () => {
         status: 403,
         message: 'Missing Viber signature',
         kind: 'missing signature',
-        close: true,
+        connection: 'discard',
       },
     });
     expect(refused).toEqual([['missing signature', 403, undefined]]);
@@ -227,7 +227,7 @@ describe('admitWebhookRequest', () => {
     expect(request[VIBER_RAW_BODY]).toBeUndefined();
   });
 
-  it('refuses a malformed signature with 403 and closes, without reading the body', async () => {
+  it('refuses a malformed signature with 403 without reading the body (the rest of the upload is discarded)', async () => {
     const { bot, refused } = fakeBot();
     const body = Buffer.from('{}');
     const good = computeViberSignature(body, TOKEN);
@@ -239,7 +239,7 @@ describe('admitWebhookRequest', () => {
           status: 403,
           message: 'Invalid Viber signature',
           kind: 'malformed signature',
-          close: true,
+          connection: 'discard',
         },
       });
       expect(stream.listenerCount('data')).toBe(0);
@@ -261,7 +261,7 @@ describe('admitWebhookRequest', () => {
         status: 403,
         message: 'Invalid Viber signature',
         kind: 'wrong signature',
-        close: false,
+        connection: 'keep',
         detail: 'is the token the one of the bot Viber calls?',
       },
     });
@@ -281,7 +281,7 @@ describe('admitWebhookRequest', () => {
         status: 408,
         message: 'Body not received within 20 ms',
         kind: 'body too slow',
-        close: true,
+        connection: 'close',
       },
     });
     expect(refused).toEqual([['body too slow', 408, undefined]]);
@@ -299,7 +299,7 @@ describe('admitWebhookRequest', () => {
         status: 400,
         message: 'The client closed the connection before the whole body',
         kind: 'incomplete body',
-        close: true,
+        connection: 'close',
       },
     });
     expect(refused).toEqual([['incomplete body', 400, undefined]]);
@@ -329,7 +329,7 @@ describe('refusalBody', () => {
   const refusal = (status: number): ViberWebhookAdmission['refusal'] & object => ({
     status,
     message: 'why',
-    close: false,
+    connection: 'keep',
   });
 
   it('is the body Nest writes for an HttpException', () => {

@@ -16,13 +16,20 @@ export interface ViberWebhookRefusal {
   readonly status: number;
   /** Short message of the answer (never the body, a signature or the token). */
   readonly message: string;
-  /** Close the connection after the answer (the rest of the upload is not worth reading). */
-  readonly close: boolean;
+  /**
+   * What becomes of the connection after the answer: `'keep'` it (the body was read);
+   * `'discard'` the rest of the upload, bounded, then drop it (the body was not read, or not to
+   * its end: see `discardRefusedUpload`); `'close'` it at once (a stalled or broken upload).
+   */
+  readonly connection: ViberRefusalConnection;
   /** What the refusal log counts it as (none: not the caller's fault). */
   readonly kind?: ViberRefusalKind;
   /** A hint for the log line. */
   readonly detail?: string;
 }
+
+/** What becomes of a refused request's connection (see {@link ViberWebhookRefusal}). */
+export type ViberRefusalConnection = 'keep' | 'discard' | 'close';
 
 /** Either the exact raw bytes of a signed body, or a refusal. */
 export type ViberWebhookAdmission =
@@ -33,8 +40,8 @@ const refuse = (
   status: number,
   message: string,
   kind: ViberRefusalKind | undefined,
-  close: boolean,
-): ViberWebhookAdmission => ({ refusal: { status, message, kind, close } });
+  connection: ViberRefusalConnection,
+): ViberWebhookAdmission => ({ refusal: { status, message, kind, connection } });
 
 /**
  * The checks every webhook request passes, in this order and without parsing anything: 503 while
@@ -60,21 +67,21 @@ export async function admitWebhookRequest(
 
 async function check(bot: ViberBot, request: ViberWebhookRequest): Promise<ViberWebhookAdmission> {
   if (bot.closing) {
-    return refuse(HttpStatus.SERVICE_UNAVAILABLE, 'The bot is shutting down', undefined, false);
+    return refuse(HttpStatus.SERVICE_UNAVAILABLE, 'The bot is shutting down', undefined, 'keep');
   }
   const { maxBodyBytes: limit, bodyTimeoutMs } = bot.options.webhook;
   const tooLarge = `Body is larger than ${limit} bytes`;
   const lengthHeader = request.headers['content-length'];
   if (typeof lengthHeader === 'string' && Number(lengthHeader) > limit) {
-    return refuse(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge, 'body too large', true);
+    return refuse(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge, 'body too large', 'discard');
   }
   const header = request.headers[VIBER_SIGNATURE_HEADER];
   const signature = header !== undefined ? header : request.query?.sig;
   if (!isViberSignatureFormat(signature)) {
-    // Not Viber: its body is not worth reading, nor its connection worth keeping.
+    // Not Viber: its body is not worth parsing, nor its connection worth keeping.
     return signature === undefined
-      ? refuse(HttpStatus.FORBIDDEN, 'Missing Viber signature', 'missing signature', true)
-      : refuse(HttpStatus.FORBIDDEN, 'Invalid Viber signature', 'malformed signature', true);
+      ? refuse(HttpStatus.FORBIDDEN, 'Missing Viber signature', 'missing signature', 'discard')
+      : refuse(HttpStatus.FORBIDDEN, 'Invalid Viber signature', 'malformed signature', 'discard');
   }
   let raw: Buffer;
   try {
@@ -90,12 +97,14 @@ async function check(bot: ViberBot, request: ViberWebhookRequest): Promise<Viber
           : status === HttpStatus.REQUEST_TIMEOUT
             ? 'body too slow'
             : 'incomplete body';
-      return refuse(status, error.message, kind, true);
+      // Past the limit the rest is still coming; a stalled or broken upload has nothing to wait for.
+      return refuse(status, error.message, kind, kind === 'body too large' ? 'discard' : 'close');
     }
     throw error;
   }
   if (raw.length > limit) {
-    return refuse(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge, 'body too large', true);
+    // Nest's rawBody, read whole by the platform: nothing more is coming.
+    return refuse(HttpStatus.PAYLOAD_TOO_LARGE, tooLarge, 'body too large', 'close');
   }
   if (!verifyViberSignature(raw, signature, bot.options.token)) {
     return {
@@ -103,7 +112,7 @@ async function check(bot: ViberBot, request: ViberWebhookRequest): Promise<Viber
         status: HttpStatus.FORBIDDEN,
         message: 'Invalid Viber signature',
         kind: 'wrong signature',
-        close: false,
+        connection: 'keep',
         detail: 'is the token the one of the bot Viber calls?',
       },
     };

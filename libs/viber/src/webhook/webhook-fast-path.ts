@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ViberBot } from '../bot/viber-bot';
 import { ViberCallbackParseError } from '../errors/viber-callback-parse.error';
 import type { ViberWebhookRequest } from './raw-body';
+import { settleRefusedConnection } from './refused-upload';
 import { admitWebhookRequest, refusalBody } from './webhook-admission';
 
 /** Serves one webhook request straight from the platform's router. */
@@ -40,7 +41,9 @@ export function createFastPathServer(bot: ViberBot, logger: LoggerService): Vibe
       const admission = await admitWebhookRequest(bot, request);
       if (admission.refusal) {
         const { refusal } = admission;
-        writeJson(response, refusal.status, refusalBody(refusal), refusal.close);
+        const { webhook } = bot.options;
+        const close = settleRefusedConnection(refusal.connection, request, response, webhook);
+        writeJson(response, refusal.status, refusalBody(refusal), close);
         return;
       }
       let answer;
