@@ -24,9 +24,11 @@ const { rootDir: _rootDir, displayName: _displayName, ...unit } = unitProject;
 export default {
   mutate: [
     // The webhook: admission (every check before the body is parsed), the Nest guard over it,
-    // the signature, the raw-body reading; then the callback parser and its compiled DTO checks.
+    // what becomes of a refused upload, the signature, the raw-body reading; then the callback
+    // parser and its compiled DTO checks.
     'libs/viber/src/webhook/webhook-admission.ts',
     'libs/viber/src/webhook/viber-signature.guard.ts',
+    'libs/viber/src/webhook/refused-upload.ts',
     'libs/viber/src/webhook/viber-signature.ts',
     'libs/viber/src/webhook/raw-body.ts',
     'libs/viber/src/webhook/viber-callback.parser.ts',
