@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import {
@@ -132,7 +133,7 @@ describe('discardRefusedUpload', () => {
     expect(upload.closed).toBe(true);
   });
 
-  it('leaves no listener behind once the upload ends, and does nothing for a complete request', async () => {
+  it('leaves no listener behind once a real upload ends', async () => {
     const listeners: number[] = [];
     running = await refusingServer((request, response) => {
       discardRefusedUpload(request, response, { maxBytes: 1024 * 1024, maxMs: 5000 });
@@ -145,13 +146,113 @@ describe('discardRefusedUpload', () => {
     });
     await uploadAfterAnswer(running.port, 2048, 1024);
     expect(listeners).toEqual([0]);
-    const complete = { complete: true, on: jest.fn(), resume: jest.fn() };
-    discardRefusedUpload(complete as unknown as IncomingMessage, {} as ServerResponse, {
-      maxBytes: 1,
-      maxMs: 1,
-    });
-    expect(complete.on).not.toHaveBeenCalled();
-    expect(complete.resume).not.toHaveBeenCalled();
+  });
+});
+
+/** A request and response as plain emitters, to drive each event by hand. */
+function fakeExchange(): {
+  request: IncomingMessage;
+  response: ServerResponse;
+  destroyed: jest.Mock;
+  listeners: () => number;
+} {
+  const destroyed = jest.fn();
+  const request = Object.assign(new EventEmitter(), {
+    complete: false,
+    resume: jest.fn(),
+    socket: { destroy: destroyed },
+  });
+  const response = Object.assign(new EventEmitter(), {
+    writableFinished: false,
+    destroyed: false,
+    writeHead: () => undefined,
+  });
+  const listeners = (): number =>
+    ['data', 'end', 'close'].reduce((sum, name) => sum + request.listenerCount(name), 0);
+  return {
+    request: request as unknown as IncomingMessage,
+    response: response as unknown as ServerResponse,
+    destroyed,
+    listeners,
+  };
+}
+
+describe('discardRefusedUpload, event by event', () => {
+  const limits = { maxBytes: 10, maxMs: 1000 };
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it.each(['end', 'close'])(
+    'stops at the request\'s "%s": no listener left, no drop later',
+    (event) => {
+      const { request, response, destroyed, listeners } = fakeExchange();
+      discardRefusedUpload(request, response, limits);
+      expect(request.resume).toHaveBeenCalledTimes(1);
+      expect(listeners()).toBe(3);
+      request.emit(event);
+      expect(listeners()).toBe(0);
+      jest.advanceTimersByTime(limits.maxMs * 2);
+      expect(destroyed).not.toHaveBeenCalled();
+    },
+  );
+
+  it('does nothing for a request already complete (nothing more is coming)', () => {
+    const { request, response, destroyed, listeners } = fakeExchange();
+    Object.assign(request, { complete: true });
+    discardRefusedUpload(request, response, limits);
+    expect(listeners()).toBe(0);
+    expect(request.resume).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(limits.maxMs);
+    expect(destroyed).not.toHaveBeenCalled();
+  });
+
+  it('takes exactly maxBytes, and drops the connection one byte past them, not before the answer is out', () => {
+    const { request, response, destroyed, listeners } = fakeExchange();
+    discardRefusedUpload(request, response, limits);
+    request.emit('data', Buffer.alloc(6));
+    request.emit('data', Buffer.alloc(4));
+    expect(listeners()).toBe(3);
+    request.emit('data', Buffer.alloc(1));
+    expect(listeners()).toBe(0);
+    expect(destroyed).not.toHaveBeenCalled();
+    response.emit('finish');
+    expect(destroyed).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops it when the answer fails instead (the response closes unfinished)', () => {
+    const { request, response, destroyed } = fakeExchange();
+    discardRefusedUpload(request, response, limits);
+    jest.advanceTimersByTime(limits.maxMs - 1);
+    expect(destroyed).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(destroyed).not.toHaveBeenCalled();
+    response.emit('close');
+    expect(destroyed).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['finished', { writableFinished: true, destroyed: false }],
+    ['destroyed', { writableFinished: false, destroyed: true }],
+  ])('drops it at once when the answer is already %s', (_, state) => {
+    const { request, response, destroyed } = fakeExchange();
+    Object.assign(response, state);
+    discardRefusedUpload(request, response, limits);
+    jest.advanceTimersByTime(limits.maxMs);
+    expect(destroyed).toHaveBeenCalledTimes(1);
+  });
+
+  it('settleRefusedConnection discards within four times maxBodyBytes on Node objects (no header)', () => {
+    const { request, response, destroyed } = fakeExchange();
+    const webhook = { maxBodyBytes: 100, bodyTimeoutMs: 1000 };
+    const viaFastify = { headers: {}, raw: request } as unknown as Parameters<
+      typeof settleRefusedConnection
+    >[1];
+    expect(settleRefusedConnection('discard', viaFastify, { raw: response }, webhook)).toBe(false);
+    request.emit('data', Buffer.alloc(400));
+    Object.assign(response, { writableFinished: true });
+    expect(destroyed).not.toHaveBeenCalled();
+    request.emit('data', Buffer.alloc(1));
+    expect(destroyed).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -171,7 +272,10 @@ describe('nodeResponse', () => {
     expect(nodeResponse(response)).toBe(response);
     expect(nodeResponse({ raw: response })).toBe(response);
     expect(nodeResponse({ raw: {} })).toBeUndefined();
+    expect(nodeResponse({ once: () => undefined })).toBeUndefined();
+    expect(nodeResponse({ writeHead: () => undefined })).toBeUndefined();
     expect(nodeResponse(null)).toBeUndefined();
+    expect(nodeResponse(undefined)).toBeUndefined();
     expect(nodeResponse('response')).toBeUndefined();
   });
 });

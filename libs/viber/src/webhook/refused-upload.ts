@@ -44,7 +44,7 @@ export function discardRefusedUpload(
     request.off('close', stop);
   };
   const drop = (): void => {
-    request.socket?.destroy();
+    request.socket.destroy();
   };
   const giveUp = (): void => {
     stop();
