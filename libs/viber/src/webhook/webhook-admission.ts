@@ -18,8 +18,9 @@ export interface ViberWebhookRefusal {
   readonly message: string;
   /**
    * What becomes of the connection after the answer: `'keep'` it (the body was read);
-   * `'discard'` the rest of the upload, bounded, then drop it (the body was not read, or not to
-   * its end: see `discardRefusedUpload`); `'close'` it at once (a stalled or broken upload).
+   * `'discard'` the rest of the upload, and drop the connection only past the bounds (the body
+   * was not read, or not to its end: see `discardRefusedUpload`); `'close'` it at once (a
+   * stalled or broken upload, or a body the platform read whole).
    */
   readonly connection: ViberRefusalConnection;
   /** What the refusal log counts it as (none: not the caller's fault). */
